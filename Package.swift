@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Guichê — a self-hosted RAG chatbot over llama.cpp.
+// llama.cpp comes from the pinned llama-cpp-python wheel: run `script/bootstrap` first (it writes
+// .deps/pkgconfig/llama.pc); the scripts in script/ export PKG_CONFIG_PATH for `swift build`.
+let package = Package(
+    name: "Guiche",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "guiche", targets: ["GuicheCLI"]),
+        .library(name: "LlamaRuntime", targets: ["LlamaRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        /// llama.cpp's C API (llama.h), located through pkg-config.
+        .systemLibrary(name: "CLlama", pkgConfig: "llama"),
+        /// The Swift binding: models, tokenizer, chat templates, embeddings, batched generation.
+        .target(
+            name: "LlamaRuntime",
+            dependencies: [
+                "CLlama",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // script/bootstrap links .deps/lib to llama.cpp's libraries: binaries find them without LD_LIBRARY_PATH.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "\(Context.packageDirectory)/.deps/lib"])]
+        ),
+        /// The `guiche` command line.
+        .executableTarget(
+            name: "GuicheCLI",
+            dependencies: [
+                "LlamaRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LlamaRuntimeTests",
+            dependencies: ["LlamaRuntime"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Guiche: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "guiche",
+        abstract: "Guichê — a self-hosted RAG chatbot over llama.cpp.",
+        subcommands: [Smoke.self])
+}

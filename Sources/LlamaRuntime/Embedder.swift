@@ -1,0 +1,156 @@
+import CLlama
+
+/// Turns texts into L2-normalised sentence embeddings with an embedding model (BERT-style encoder
+/// or a decoder with pooling). Many texts share one forward pass: each gets its own sequence id,
+/// up to `Configuration.maxSequencesPerPass` texts and `tokensPerPass` tokens.
+///
+/// Thread-safe: calls are queued onto the embedder's own inference thread.
+public final class Embedder: Sendable {
+    public struct Configuration: Sendable {
+        /// CPU threads for the forward pass (`N_THREADS`).
+        public var threads: Int
+        /// Texts per forward pass (`EMBEDDING_BATCH_SIZE`), at most 256.
+        public var maxSequencesPerPass: Int
+        /// Tokens per forward pass; 0 uses max(the model's trained context, 2048).
+        public var tokensPerPass: Int
+
+        public init(threads: Int = 4, maxSequencesPerPass: Int = 32, tokensPerPass: Int = 0) {
+            self.threads = threads
+            self.maxSequencesPerPass = maxSequencesPerPass
+            self.tokensPerPass = tokensPerPass
+        }
+    }
+
+    public let model: LlamaModel
+    /// Length of every returned vector.
+    public let dimensions: Int
+    /// Longest input, in tokens (special tokens included), that the model reads without truncation.
+    public let maxInputTokens: Int
+    private let context: LlamaContext
+    private let thread: InferenceThread
+    private let pooling: llama_pooling_type
+    private let maxSequences: Int
+
+    public init(model: LlamaModel, configuration: Configuration = .init()) throws(LlamaError) {
+        let maxParallel = Int(llama_max_parallel_sequences())
+        guard (1...maxParallel).contains(configuration.maxSequencesPerPass) else {
+            throw .invalidConfiguration("maxSequencesPerPass must be within 1...\(maxParallel), got \(configuration.maxSequencesPerPass)")
+        }
+        guard configuration.threads >= 1 else {
+            throw .invalidConfiguration("threads must be at least 1, got \(configuration.threads)")
+        }
+        let trained = model.trainedContextLength
+        let tokensPerPass = configuration.tokensPerPass > 0 ? configuration.tokensPerPass : max(trained, 2048)
+        var params = llama_context_default_params()
+        params.embeddings = true
+        // Positions restart at 0 for every sequence: the context only needs one input's length.
+        params.n_ctx = UInt32(trained > 0 ? min(trained, tokensPerPass) : tokensPerPass)
+        // A non-causal encoder must see each sequence whole in one micro-batch; the pass packs many.
+        params.n_batch = UInt32(tokensPerPass)
+        params.n_ubatch = UInt32(tokensPerPass)
+        params.n_seq_max = UInt32(configuration.maxSequencesPerPass)
+        params.n_threads = Int32(configuration.threads)
+        params.n_threads_batch = Int32(configuration.threads)
+        params.pooling_type = LLAMA_POOLING_TYPE_UNSPECIFIED  // the model's own
+        params.kv_unified = true
+        let context = try LlamaContext(model: model, parameters: params)
+        let pooling = llama_pooling_type(context.pointer)
+        if pooling == LLAMA_POOLING_TYPE_RANK {
+            throw .embeddingsUnavailable(reason: "\(model.name) is a reranker (rank pooling), not an embedding model")
+        }
+        self.model = model
+        self.context = context
+        self.pooling = pooling
+        self.dimensions = model.embeddingDimensions
+        self.maxInputTokens = min(trained > 0 ? trained : tokensPerPass, tokensPerPass)
+        self.maxSequences = configuration.maxSequencesPerPass
+        self.thread = InferenceThread(name: "guiche.embedder")
+    }
+
+    deinit {
+        thread.shutdown()
+    }
+
+    /// Number of tokens `text` takes, special tokens included.
+    public func tokenCount(_ text: String) throws(LlamaError) -> Int {
+        try model.tokenize(text, addSpecial: true).count
+    }
+
+    /// Embeds `texts`, returning one unit-length vector per text, in order. An empty text or one
+    /// longer than `maxInputTokens` fails the whole call with an error naming its index.
+    public func embed(_ texts: [String]) async throws(LlamaError) -> [[Float]] {
+        if texts.isEmpty { return [] }
+        var tokenized: [[Token]] = []
+        tokenized.reserveCapacity(texts.count)
+        for (index, text) in texts.enumerated() {
+            if text.isEmpty { throw .emptyInput(index: index) }
+            let tokens = try model.tokenize(text, addSpecial: true)
+            if tokens.count > maxInputTokens {
+                throw .inputTooLong(index: index, tokens: tokens.count, limit: maxInputTokens)
+            }
+            tokenized.append(tokens)
+        }
+        let inputs = tokenized
+        return try await thread.run { () throws(LlamaError) -> [[Float]] in
+            try self.embedOnThread(inputs)
+        }
+    }
+
+    /// Runs on `thread` only.
+    private func embedOnThread(_ inputs: [[Token]]) throws(LlamaError) -> [[Float]] {
+        let batch = LlamaBatch(capacity: context.batchCapacity)
+        var results: [[Float]] = []
+        results.reserveCapacity(inputs.count)
+        var start = 0
+        while start < inputs.count {
+            batch.clear()
+            var end = start
+            while end < inputs.count, end - start < maxSequences, inputs[end].count <= batch.remainingCapacity {
+                let sequence = Int32(end - start)
+                for (position, token) in inputs[end].enumerated() {
+                    batch.append(token, position: Int32(position), sequence: sequence, wantsOutput: true)
+                }
+                end += 1
+            }
+            context.clearMemory()
+            try context.process(batch)
+            for index in start..<end {
+                results.append(try pooledEmbedding(sequence: Int32(index - start), tokenCount: inputs[index].count, firstRow: rowOffset(of: index, start: start, inputs: inputs)))
+            }
+            start = end
+        }
+        return results
+    }
+
+    private func rowOffset(of index: Int, start: Int, inputs: [[Token]]) -> Int {
+        inputs[start..<index].reduce(0) { $0 + $1.count }
+    }
+
+    private func pooledEmbedding(sequence: Int32, tokenCount: Int, firstRow: Int) throws(LlamaError) -> [Float] {
+        var vector: [Float]
+        if pooling == LLAMA_POOLING_TYPE_NONE {
+            // The model pools nothing: average its token embeddings ourselves.
+            vector = [Float](repeating: 0, count: dimensions)
+            for row in firstRow..<(firstRow + tokenCount) {
+                guard let values = llama_get_embeddings_ith(context.pointer, Int32(row)) else {
+                    throw .embeddingsUnavailable(reason: "no token embedding at row \(row)")
+                }
+                for d in 0..<dimensions { vector[d] += values[d] }
+            }
+            let scale = 1 / Float(tokenCount)
+            for d in 0..<dimensions { vector[d] *= scale }
+        } else {
+            guard let values = llama_get_embeddings_seq(context.pointer, sequence) else {
+                throw .embeddingsUnavailable(reason: "llama.cpp returned no pooled embedding for sequence \(sequence)")
+            }
+            vector = Array(UnsafeBufferPointer(start: values, count: dimensions))
+        }
+        return Self.normalized(vector)
+    }
+
+    static func normalized(_ vector: [Float]) -> [Float] {
+        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        guard norm > 0 else { return vector }
+        return vector.map { $0 / norm }
+    }
+}
