@@ -4,6 +4,8 @@ import PackageDescription
 // Guichê — a self-hosted RAG chatbot over llama.cpp.
 // llama.cpp comes from the pinned llama-cpp-python wheel: run `script/bootstrap` first (it writes
 // .deps/pkgconfig/llama.pc); the scripts in script/ export PKG_CONFIG_PATH for `swift build`.
+let llamaDeps = "\(Context.packageDirectory)/.deps"
+
 let package = Package(
     name: "Guiche",
     platforms: [.macOS(.v15)],
@@ -25,8 +27,10 @@ let package = Package(
                 "CLlama",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // script/bootstrap links .deps/lib to llama.cpp's libraries: binaries find them without LD_LIBRARY_PATH.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "\(Context.packageDirectory)/.deps/lib"])]
+            // script/bootstrap links .deps/include and .deps/lib to llama.cpp's headers and libraries, so a
+            // plain `swift build` works without PKG_CONFIG_PATH and binaries run without LD_LIBRARY_PATH.
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llamaDeps)/include"])],
+            linkerSettings: [.unsafeFlags(["-L\(llamaDeps)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(llamaDeps)/lib"])]
         ),
         /// The `guiche` command line.
         .executableTarget(
