@@ -14,9 +14,14 @@ public final class LlamaModel: @unchecked Sendable {
         /// Map the file instead of reading it (lets several processes share the pages).
         public var memoryMap: Bool
 
-        public init(gpuLayers: Int32 = 0, memoryMap: Bool = true) {
+        /// Let llama.cpp repack weights into CPU-specific layouts (faster prompt processing, but a
+        /// token's logits then depend slightly on how many tokens share its batch).
+        public var repackWeights: Bool
+
+        public init(gpuLayers: Int32 = 0, memoryMap: Bool = true, repackWeights: Bool = false) {
             self.gpuLayers = gpuLayers
             self.memoryMap = memoryMap
+            self.repackWeights = repackWeights
         }
     }
 
@@ -35,6 +40,7 @@ public final class LlamaModel: @unchecked Sendable {
         var params = llama_model_default_params()
         params.n_gpu_layers = parameters.gpuLayers
         params.load_mode = parameters.memoryMap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE
+        params.use_extra_bufts = parameters.repackWeights
         guard let model = llama_model_load_from_file(path, params) else {
             throw .modelLoadFailed(path: path)
         }
@@ -61,8 +67,15 @@ public final class LlamaModel: @unchecked Sendable {
     public var sizeInBytes: UInt64 { llama_model_size(pointer) }
     /// Number of parameters.
     public var parameterCount: UInt64 { llama_model_n_params(pointer) }
-    /// Whether the model generates text (has a decoder); BERT-style encoders do not.
-    public var hasDecoder: Bool { llama_model_has_decoder(pointer) }
+    /// Whether the model generates text: it has a decoder with causal attention (BERT-style
+    /// encoders declare `<arch>.attention.causal = false`).
+    public var isGenerative: Bool {
+        guard llama_model_has_decoder(pointer) else { return false }
+        return metadata("\(architecture).attention.causal") != "false"
+    }
+
+    /// The GGUF's `general.architecture` (`qwen2`, `bert`, …).
+    public var architecture: String { metadata("general.architecture") ?? "" }
 
     /// llama.cpp's one-line description (architecture, size, quantization).
     public var summary: String {
@@ -90,7 +103,7 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// The pooling the model was trained with (mean for sentence-transformers models).
     public var poolingType: llama_pooling_type {
-        guard let value = metadata("\(metadata("general.architecture") ?? "").pooling_type"), let raw = Int32(value) else {
+        guard let value = metadata("\(architecture).pooling_type"), let raw = Int32(value) else {
             return LLAMA_POOLING_TYPE_UNSPECIFIED
         }
         return llama_pooling_type(rawValue: raw)
