@@ -333,7 +333,7 @@ final class GenerationScheduler: @unchecked Sendable {
             do {
                 try context.process(batch)
             } catch {
-                failRequests(inBatchWith: error)
+                failRunningRequests(with: error)
                 continue
             }
             sampleNextTokens()
@@ -487,9 +487,10 @@ final class GenerationScheduler: @unchecked Sendable {
             usage: GenerationUsage(promptTokens: request.promptTokens.count, cachedPromptTokens: slot.reusedPromptTokens, completionTokens: slot.completionTokens),
             timeToFirstToken: slot.firstTokenAt.map { $0 - request.submittedAt },
             totalTime: now - request.submittedAt)
+        // Free the slot before the consumer hears the end, so what it observes next is settled.
+        release(slot, keepCache: configuration.reusePromptPrefix && reason != .cancelled)
         if reason != .cancelled { request.continuation.yield(.finished(summary)) }
         request.continuation.finish()
-        release(slot, keepCache: configuration.reusePromptPrefix && reason != .cancelled)
     }
 
     private func release(_ slot: Slot, keepCache: Bool) {
@@ -505,19 +506,18 @@ final class GenerationScheduler: @unchecked Sendable {
         activeCount.add(-1, ordering: .relaxed)
     }
 
-    private func failRequests(inBatchWith error: Error) {
-        // The cache state of the batch's sequences is unknown after a failed decode: start them over.
-        for slot in slots where slot.request != nil {
-            slot.request?.continuation.finish(throwing: error)
+    /// Ends every running request with `error`. After a failed decode the cache state of the
+    /// batch's sequences is unknown, so their cells are dropped.
+    private func failRunningRequests(with error: Error) {
+        for slot in slots {
+            guard let request = slot.request else { continue }
             release(slot, keepCache: false)
+            request.continuation.finish(throwing: error)
         }
     }
 
     private func failEverything(with error: Error) {
-        for slot in slots where slot.request != nil {
-            slot.request?.continuation.finish(throwing: error)
-            release(slot, keepCache: false)
-        }
+        failRunningRequests(with: error)
         condition.lock()
         let waiting = queue
         queue.removeAll()

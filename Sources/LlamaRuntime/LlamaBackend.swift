@@ -11,7 +11,7 @@ public enum LlamaBackend {
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
-    private static let threshold = Atomic<Int>(LogLevel.warning.rawValue)
+    private static let threshold = Atomic<Int>(LogLevel.error.rawValue)
     private static let initialized: Void = {
         llama_log_set({ level, text, _ in
             guard let text else { return }
@@ -33,7 +33,7 @@ public enum LlamaBackend {
         _ = initialized
     }
 
-    /// Sets the minimum level of llama.cpp messages written to standard error (default: warnings).
+    /// Sets the minimum level of llama.cpp messages written to standard error (default: errors only).
     /// `GUICHE_LLAMA_LOG=debug|info|warning|error|none` sets it from the environment.
     public static func setLogLevel(_ level: LogLevel) {
         threshold.store(level.rawValue, ordering: .relaxed)
