@@ -1,4 +1,5 @@
 import CLlama
+import Logging
 
 /// Turns texts into L2-normalised sentence embeddings with an embedding model (BERT-style encoder
 /// or a decoder with pooling). Many texts share one forward pass: each gets its own sequence id,
@@ -31,7 +32,10 @@ public final class Embedder: Sendable {
     private let pooling: llama_pooling_type
     private let maxSequences: Int
 
-    public init(model: LlamaModel, configuration: Configuration = .init()) throws(LlamaError) {
+    private let logger: Logger
+
+    /// - Parameter logger: receives one debug line per forward pass.
+    public init(model: LlamaModel, configuration: Configuration = .init(), logger: Logger = .disabled) throws(LlamaError) {
         let maxParallel = Int(llama_max_parallel_sequences())
         guard (1...maxParallel).contains(configuration.maxSequencesPerPass) else {
             throw .invalidConfiguration("maxSequencesPerPass must be within 1...\(maxParallel), got \(configuration.maxSequencesPerPass)")
@@ -65,6 +69,7 @@ public final class Embedder: Sendable {
         self.maxInputTokens = min(trained > 0 ? trained : tokensPerPass, tokensPerPass)
         self.maxSequences = configuration.maxSequencesPerPass
         self.thread = InferenceThread(name: "guiche.embedder")
+        self.logger = logger
     }
 
     deinit {
@@ -96,34 +101,31 @@ public final class Embedder: Sendable {
         }
     }
 
-    /// Runs on `thread` only.
+    /// Runs on `thread` only. Packs consecutive inputs into passes, one sequence id per input.
     private func embedOnThread(_ inputs: [[Token]]) throws(LlamaError) -> [[Float]] {
         let batch = LlamaBatch(capacity: context.batchCapacity)
         var results: [[Float]] = []
         results.reserveCapacity(inputs.count)
-        var start = 0
-        while start < inputs.count {
+        var next = 0
+        while next < inputs.count {
             batch.clear()
-            var end = start
-            while end < inputs.count, end - start < maxSequences, inputs[end].count <= batch.remainingCapacity {
-                let sequence = Int32(end - start)
-                for (position, token) in inputs[end].enumerated() {
-                    batch.append(token, position: Int32(position), sequence: sequence, wantsOutput: true)
+            var packed: [(tokenCount: Int, firstRow: Int)] = []
+            while next < inputs.count, packed.count < maxSequences, inputs[next].count <= batch.remainingCapacity {
+                let firstRow = batch.count
+                for (position, token) in inputs[next].enumerated() {
+                    batch.append(token, position: Int32(position), sequence: Int32(packed.count), wantsOutput: true)
                 }
-                end += 1
+                packed.append((inputs[next].count, firstRow))
+                next += 1
             }
             context.clearMemory()
             try context.process(batch)
-            for index in start..<end {
-                results.append(try pooledEmbedding(sequence: Int32(index - start), tokenCount: inputs[index].count, firstRow: rowOffset(of: index, start: start, inputs: inputs)))
+            logger.debug("embedding pass", metadata: ["texts": "\(packed.count)", "tokens": "\(batch.count)"])
+            for (sequence, input) in packed.enumerated() {
+                results.append(try pooledEmbedding(sequence: Int32(sequence), tokenCount: input.tokenCount, firstRow: input.firstRow))
             }
-            start = end
         }
         return results
-    }
-
-    private func rowOffset(of index: Int, start: Int, inputs: [[Token]]) -> Int {
-        inputs[start..<index].reduce(0) { $0 + $1.count }
     }
 
     private func pooledEmbedding(sequence: Int32, tokenCount: Int, firstRow: Int) throws(LlamaError) -> [Float] {

@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import Logging
 import Synchronization
 
 /// Why a generation ended.
@@ -104,7 +105,8 @@ public final class Generator: Sendable {
     public let contextPerSequence: Int
     private let scheduler: GenerationScheduler
 
-    public init(model: LlamaModel, configuration: Configuration = .init()) throws(LlamaError) {
+    /// - Parameter logger: receives request admissions and completions (debug) and decode failures (error).
+    public init(model: LlamaModel, configuration: Configuration = .init(), logger: Logger = .disabled) throws(LlamaError) {
         let maxParallel = Int(llama_max_parallel_sequences())
         guard (1...maxParallel).contains(configuration.parallelSequences) else {
             throw .invalidConfiguration("parallelSequences must be within 1...\(maxParallel), got \(configuration.parallelSequences)")
@@ -135,7 +137,7 @@ public final class Generator: Sendable {
         let context = try LlamaContext(model: model, parameters: params)
         self.model = model
         self.contextPerSequence = context.contextPerSequence
-        self.scheduler = GenerationScheduler(context: context, configuration: configuration)
+        self.scheduler = GenerationScheduler(context: context, configuration: configuration, logger: logger)
     }
 
     deinit {
@@ -245,6 +247,7 @@ final class GenerationScheduler: @unchecked Sendable {
     private let configuration: Generator.Configuration
     private let contextPerSequence: Int
     private let slots: [Slot]  // scheduler thread only
+    private let logger: Logger
 
     private let condition = NSCondition()
     private var queue: [GenerationRequest] = []            // guarded by condition
@@ -257,8 +260,9 @@ final class GenerationScheduler: @unchecked Sendable {
     private let activeCount = Atomic<Int>(0)
     private let queuedCount = Atomic<Int>(0)
 
-    init(context: LlamaContext, configuration: Generator.Configuration) {
+    init(context: LlamaContext, configuration: Generator.Configuration, logger: Logger) {
         self.context = context
+        self.logger = logger
         self.configuration = configuration
         self.contextPerSequence = context.contextPerSequence
         self.slots = (0..<configuration.parallelSequences).map { Slot(sequence: Int32($0)) }
@@ -333,6 +337,7 @@ final class GenerationScheduler: @unchecked Sendable {
             do {
                 try context.process(batch)
             } catch {
+                logger.error("decode failed; ending the running requests", metadata: ["error": "\(error)", "batch_tokens": "\(batch.count)"])
                 failRunningRequests(with: error)
                 continue
             }
@@ -402,6 +407,9 @@ final class GenerationScheduler: @unchecked Sendable {
         slot.firstTokenAt = nil
         promptTokensReused.add(reused, ordering: .relaxed)
         activeCount.add(1, ordering: .relaxed)
+        logger.debug("request admitted", metadata: [
+            "sequence": "\(slot.sequence)", "prompt_tokens": "\(prompt.count)", "reused_tokens": "\(reused)",
+        ])
     }
 
     private func dropCancelledRequests() {
@@ -487,6 +495,9 @@ final class GenerationScheduler: @unchecked Sendable {
             usage: GenerationUsage(promptTokens: request.promptTokens.count, cachedPromptTokens: slot.reusedPromptTokens, completionTokens: slot.completionTokens),
             timeToFirstToken: slot.firstTokenAt.map { $0 - request.submittedAt },
             totalTime: now - request.submittedAt)
+        logger.debug("request finished", metadata: [
+            "sequence": "\(slot.sequence)", "reason": "\(reason.rawValue)", "completion_tokens": "\(slot.completionTokens)",
+        ])
         // Free the slot before the consumer hears the end, so what it observes next is settled.
         release(slot, keepCache: configuration.reusePromptPrefix && reason != .cancelled)
         if reason != .cancelled { request.continuation.yield(.finished(summary)) }
