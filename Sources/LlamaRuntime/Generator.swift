@@ -180,7 +180,8 @@ public final class Generator: Sendable {
 
     public var statistics: Statistics { scheduler.statistics }
 
-    /// Tokens cached for each sequence (slot) now; -1 means empty. For tests and diagnostics.
+    /// Highest cached position of each sequence (slot) now, -1 when empty; [] after shutdown.
+    /// For tests and diagnostics.
     public func cachedPositions() async -> [Int] { await scheduler.cachedPositions() }
 
     /// Fails queued and running requests with `LlamaError.shutDown` and stops the thread.
@@ -306,9 +307,13 @@ final class GenerationScheduler: @unchecked Sendable {
     func cachedPositions() async -> [Int] {
         await withCheckedContinuation { continuation in
             condition.lock()
+            defer { condition.unlock() }
+            if stopping {
+                continuation.resume(returning: [])
+                return
+            }
             probes.append(continuation)
             condition.signal()
-            condition.unlock()
         }
     }
 
