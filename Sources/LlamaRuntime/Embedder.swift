@@ -36,13 +36,7 @@ public final class Embedder: Sendable {
 
     /// - Parameter logger: receives one debug line per forward pass.
     public init(model: LlamaModel, configuration: Configuration = .init(), logger: Logger = .disabled) throws(LlamaError) {
-        let maxParallel = Int(llama_max_parallel_sequences())
-        guard (1...maxParallel).contains(configuration.maxSequencesPerPass) else {
-            throw .invalidConfiguration("maxSequencesPerPass must be within 1...\(maxParallel), got \(configuration.maxSequencesPerPass)")
-        }
-        guard configuration.threads >= 1 else {
-            throw .invalidConfiguration("threads must be at least 1, got \(configuration.threads)")
-        }
+        try LlamaContext.validate(sequences: configuration.maxSequencesPerPass, named: "maxSequencesPerPass", threads: configuration.threads)
         let trained = model.trainedContextLength
         let tokensPerPass = configuration.tokensPerPass > 0 ? configuration.tokensPerPass : max(trained, 2048)
         var params = llama_context_default_params()

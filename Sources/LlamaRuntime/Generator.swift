@@ -107,14 +107,10 @@ public final class Generator: Sendable {
 
     /// - Parameter logger: receives request admissions and completions (debug) and decode failures (error).
     public init(model: LlamaModel, configuration: Configuration = .init(), logger: Logger = .disabled) throws(LlamaError) {
-        let maxParallel = Int(llama_max_parallel_sequences())
-        guard (1...maxParallel).contains(configuration.parallelSequences) else {
-            throw .invalidConfiguration("parallelSequences must be within 1...\(maxParallel), got \(configuration.parallelSequences)")
-        }
+        try LlamaContext.validate(sequences: configuration.parallelSequences, named: "parallelSequences", threads: configuration.threads)
         guard configuration.batchTokens >= configuration.parallelSequences else {
             throw .invalidConfiguration("batchTokens (\(configuration.batchTokens)) must be at least parallelSequences (\(configuration.parallelSequences))")
         }
-        guard configuration.threads >= 1 else { throw .invalidConfiguration("threads must be at least 1") }
         guard model.isGenerative else { throw .invalidConfiguration("\(model.name) is not a text-generation model") }
         let trained = model.trainedContextLength
         let perSequence = configuration.contextPerSequence > 0 ? configuration.contextPerSequence : min(trained, 4096)

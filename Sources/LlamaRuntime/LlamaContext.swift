@@ -18,6 +18,15 @@ final class LlamaContext: @unchecked Sendable {
         llama_free(pointer)
     }
 
+    /// Checks the settings every context shares: sequence count within llama.cpp's limit, threads.
+    static func validate(sequences: Int, named name: String, threads: Int) throws(LlamaError) {
+        let limit = Int(llama_max_parallel_sequences())
+        guard (1...limit).contains(sequences) else {
+            throw .invalidConfiguration("\(name) must be within 1...\(limit), got \(sequences)")
+        }
+        guard threads >= 1 else { throw .invalidConfiguration("threads must be at least 1, got \(threads)") }
+    }
+
     var contextLength: Int { Int(llama_n_ctx(pointer)) }
     var contextPerSequence: Int { Int(llama_n_ctx_seq(pointer)) }
     var batchCapacity: Int { Int(llama_n_batch(pointer)) }
