@@ -16,6 +16,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         /// llama.cpp's C API (llama.h), located through pkg-config.
@@ -32,11 +36,40 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llamaDeps)/include"])],
             linkerSettings: [.unsafeFlags(["-L\(llamaDeps)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(llamaDeps)/lib"])]
         ),
+        /// What every HTTP service shares: OpenAI-shaped JSON errors, request decoding, metrics,
+        /// configuration and logging.
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "LlamaRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        /// embedding-service: `POST /embed`, `POST /v1/embeddings`.
+        .target(
+            name: "EmbeddingService",
+            dependencies: ["LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("openapi.yaml")]
+        ),
+        /// generator-service: `POST /generate`, `POST /v1/chat/completions`.
+        .target(
+            name: "GeneratorService",
+            dependencies: ["LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("openapi.yaml")]
+        ),
         /// The `guiche` command line.
         .executableTarget(
             name: "GuicheCLI",
             dependencies: [
                 "LlamaRuntime",
+                "ServiceSupport",
+                "EmbeddingService",
+                "GeneratorService",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,6 +78,13 @@ let package = Package(
             name: "LlamaRuntimeTests",
             dependencies: ["LlamaRuntime"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: [
+                "EmbeddingService", "GeneratorService", "ServiceSupport", "LlamaRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

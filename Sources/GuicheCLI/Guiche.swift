@@ -5,5 +5,5 @@ struct Guiche: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guiche",
         abstract: "Guichê — a self-hosted RAG chatbot over llama.cpp.",
-        subcommands: [Smoke.self])
+        subcommands: [Serve.self, Smoke.self])
 }

@@ -78,7 +78,13 @@ public final class Embedder: Sendable {
     /// Embeds `texts`, returning one unit-length vector per text, in order. An empty text or one
     /// longer than `maxInputTokens` fails the whole call with an error naming its index.
     public func embed(_ texts: [String]) async throws(LlamaError) -> [[Float]] {
-        if texts.isEmpty { return [] }
+        try await embed(tokenized: tokenize(texts))
+    }
+
+    /// Tokenizes and checks `texts` for `embed(tokenized:)`: empty texts and texts longer than
+    /// `maxInputTokens` are errors naming their index. Callers that merge several requests into
+    /// one pass validate each request first, so one bad input cannot fail the others.
+    public func tokenize(_ texts: [String]) throws(LlamaError) -> [[Token]] {
         var tokenized: [[Token]] = []
         tokenized.reserveCapacity(texts.count)
         for (index, text) in texts.enumerated() {
@@ -89,7 +95,15 @@ public final class Embedder: Sendable {
             }
             tokenized.append(tokens)
         }
-        let inputs = tokenized
+        return tokenized
+    }
+
+    /// Embeds inputs prepared by `tokenize(_:)`.
+    public func embed(tokenized inputs: [[Token]]) async throws(LlamaError) -> [[Float]] {
+        if inputs.isEmpty { return [] }
+        if let index = inputs.firstIndex(where: { $0.isEmpty || $0.count > maxInputTokens }) {
+            throw .inputTooLong(index: index, tokens: inputs[index].count, limit: maxInputTokens)
+        }
         return try await thread.run { () throws(LlamaError) -> [[Float]] in
             try self.embedOnThread(inputs)
         }

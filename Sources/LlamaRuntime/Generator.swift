@@ -44,6 +44,21 @@ public enum GenerationEvent: Sendable {
 public struct Completion: Sendable {
     public var text: String
     public var summary: GenerationSummary
+
+    /// Reads `stream` to its end.
+    public init(collecting stream: AsyncThrowingStream<GenerationEvent, Error>) async throws {
+        var text = ""
+        for try await event in stream {
+            switch event {
+            case .text(let piece): text += piece
+            case .finished(let summary):
+                self.text = text
+                self.summary = summary
+                return
+            }
+        }
+        throw LlamaError.shutDown  // a stream only ends without a summary when it was cut short
+    }
 }
 
 /// Text generation with continuous batching: up to `parallelSequences` requests run at once as
@@ -65,6 +80,8 @@ public final class Generator: Sendable {
         public var batchTokens: Int
         /// CPU threads (`N_THREADS`).
         public var threads: Int
+        /// Requests that may wait for a free sequence; beyond them `stream` throws `overloaded`.
+        public var maxQueuedRequests: Int
         /// Keep a finished sequence's cells as a prompt cache for the next request in its slot.
         /// Off: a sequence's cells are freed as soon as it ends.
         public var reusePromptPrefix: Bool
@@ -76,7 +93,11 @@ public final class Generator: Sendable {
         /// prompt processing off than on.
         public var flashAttention: Bool?
 
-        public init(parallelSequences: Int = 4, contextPerSequence: Int = 0, batchTokens: Int = 512, threads: Int = 4, reusePromptPrefix: Bool = true, flashAttention: Bool? = false) {
+        public init(
+            parallelSequences: Int = 4, contextPerSequence: Int = 0, batchTokens: Int = 512, threads: Int = 4,
+            maxQueuedRequests: Int = 64, reusePromptPrefix: Bool = true, flashAttention: Bool? = false
+        ) {
+            self.maxQueuedRequests = maxQueuedRequests
             self.flashAttention = flashAttention
             self.parallelSequences = parallelSequences
             self.contextPerSequence = contextPerSequence
@@ -103,6 +124,8 @@ public final class Generator: Sendable {
     public let model: LlamaModel
     /// Context available to one request (prompt + answer), in tokens.
     public let contextPerSequence: Int
+    /// Requests decoded together.
+    public let parallelSequences: Int
     private let scheduler: GenerationScheduler
 
     /// - Parameter logger: receives request admissions and completions (debug) and decode failures (error).
@@ -133,6 +156,7 @@ public final class Generator: Sendable {
         let context = try LlamaContext(model: model, parameters: params)
         self.model = model
         self.contextPerSequence = context.contextPerSequence
+        self.parallelSequences = configuration.parallelSequences
         self.scheduler = GenerationScheduler(context: context, configuration: configuration, logger: logger)
     }
 
@@ -145,7 +169,7 @@ public final class Generator: Sendable {
     public func stream(prompt: String, parameters: SamplingParameters = .init()) throws(LlamaError) -> AsyncThrowingStream<GenerationEvent, Error> {
         try parameters.validate()
         let tokens = try promptTokens(prompt)
-        return scheduler.submit(promptTokens: tokens, parameters: parameters)
+        return try scheduler.submit(promptTokens: tokens, parameters: parameters)
     }
 
     /// Streams the assistant's answer to `messages`, rendered with the model's own chat template.
@@ -155,12 +179,12 @@ public final class Generator: Sendable {
 
     /// Generates the whole answer to `prompt`.
     public func complete(prompt: String, parameters: SamplingParameters = .init()) async throws -> Completion {
-        try await Self.collect(stream(prompt: prompt, parameters: parameters))
+        try await Completion(collecting: stream(prompt: prompt, parameters: parameters))
     }
 
     /// Generates the whole answer to `messages` (chat template applied).
     public func complete(messages: [ChatMessage], parameters: SamplingParameters = .init()) async throws -> Completion {
-        try await Self.collect(stream(messages: messages, parameters: parameters))
+        try await Completion(collecting: stream(messages: messages, parameters: parameters))
     }
 
     /// Tokens of `prompt` as the generator will see them, after checking it fits a sequence.
@@ -185,16 +209,6 @@ public final class Generator: Sendable {
         scheduler.shutdown()
     }
 
-    private static func collect(_ stream: AsyncThrowingStream<GenerationEvent, Error>) async throws -> Completion {
-        var text = ""
-        for try await event in stream {
-            switch event {
-            case .text(let piece): text += piece
-            case .finished(let summary): return Completion(text: text, summary: summary)
-            }
-        }
-        throw LlamaError.shutDown
-    }
 }
 
 /// One submitted generation, shared between the caller's stream and the scheduler thread.
@@ -278,7 +292,7 @@ final class GenerationScheduler: @unchecked Sendable {
             queuedRequests: queuedCount.load(ordering: .relaxed))
     }
 
-    func submit(promptTokens: [Token], parameters: SamplingParameters) -> AsyncThrowingStream<GenerationEvent, Error> {
+    func submit(promptTokens: [Token], parameters: SamplingParameters) throws(LlamaError) -> AsyncThrowingStream<GenerationEvent, Error> {
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
         let request = GenerationRequest(promptTokens: promptTokens, parameters: parameters, continuation: continuation)
         continuation.onTermination = { [weak self] termination in
@@ -290,8 +304,12 @@ final class GenerationScheduler: @unchecked Sendable {
         condition.lock()
         if stopping {
             condition.unlock()
-            continuation.finish(throwing: LlamaError.shutDown)
-            return stream
+            throw .shutDown
+        }
+        let waiting = queue.count + activeCount.load(ordering: .relaxed) - configuration.parallelSequences
+        if waiting >= configuration.maxQueuedRequests {
+            condition.unlock()
+            throw .overloaded(queued: queue.count)
         }
         queue.append(request)
         queuedCount.store(queue.count, ordering: .relaxed)

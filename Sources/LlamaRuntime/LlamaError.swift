@@ -22,6 +22,8 @@ public enum LlamaError: Error, Equatable, Sendable, CustomStringConvertible {
     case embeddingsUnavailable(reason: String)
     /// A configuration value is out of range.
     case invalidConfiguration(String)
+    /// Every sequence is busy and the waiting queue is full.
+    case overloaded(queued: Int)
     /// The engine has been shut down.
     case shutDown
 
@@ -38,6 +40,7 @@ public enum LlamaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .decodeFailed(let code, let meaning): "llama_decode failed with code \(code): \(meaning)"
         case .embeddingsUnavailable(let reason): "embeddings unavailable: \(reason)"
         case .invalidConfiguration(let message): "invalid configuration: \(message)"
+        case .overloaded(let queued): "all sequences are busy and \(queued) requests are already waiting; try again shortly"
         case .shutDown: "the inference engine has shut down"
         }
     }

@@ -137,6 +137,21 @@ struct GeneratorTests {
         #expect(generator.statistics.queuedRequests == 0)
     }
 
+    @Test("beyond the parallel sequences and the queue, requests are refused at once")
+    func boundedQueue() async throws {
+        let generator = try Generator(model: TestModels.chat, configuration: .init(
+            parallelSequences: 1, contextPerSequence: 512, batchTokens: 64, threads: 2, maxQueuedRequests: 1))
+        let first = try generator.stream(prompt: "Conte até cem.", parameters: .greedy(maxTokens: 200))
+        let second = try generator.stream(prompt: "Conte até dez.", parameters: .greedy(maxTokens: 4))
+        do {
+            _ = try generator.stream(prompt: "Oi")
+            Issue.record("a third request should have been refused")
+        } catch {
+            guard case .overloaded = error else { Issue.record("unexpected \(error)"); return }
+        }
+        _ = (first, second)  // dropping the streams cancels them
+    }
+
     @Test("the same prompt twice reuses the cached prefix")
     func prefixReuse() async throws {
         let generator = try Self.makeGenerator(parallel: 1)
@@ -193,9 +208,11 @@ struct GeneratorTests {
     @Test("shutdown fails waiting requests instead of hanging")
     func shutdown() async throws {
         let generator = try Self.makeGenerator(parallel: 1)
+        let running = try generator.stream(prompt: "Conte até cem.", parameters: .greedy(maxTokens: 400))
         generator.shutdown()
         await #expect(throws: LlamaError.shutDown) {
-            try await generator.complete(prompt: "Olá", parameters: .greedy(maxTokens: 4))
+            for try await _ in running {}
         }
+        #expect(throws: LlamaError.shutDown) { try generator.stream(prompt: "Olá") }
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import LlamaRuntime
+import ServiceSupport
+
+/// The embedding service's routes.
+public struct EmbeddingController<Context: RequestContext>: Sendable {
+    let batcher: EmbeddingBatcher
+    let modelName: String
+    let maxTextsPerRequest: Int
+
+    /// - Parameter maxTextsPerRequest: larger requests are refused with 400 (documented limit).
+    public init(batcher: EmbeddingBatcher, modelName: String, maxTextsPerRequest: Int) {
+        self.batcher = batcher
+        self.modelName = modelName
+        self.maxTextsPerRequest = maxTextsPerRequest
+    }
+
+    public func addRoutes(to router: Router<Context>) {
+        router.post("/embed", use: embed)
+        router.post("/v1/embeddings", use: openAIEmbeddings)
+        router.get("/health", use: health)
+    }
+
+    @Sendable func embed(request: Request, context: Context) async throws -> EmbedResponse {
+        let body = try await JSONRequest.decode(EmbedRequest.self, from: request, context: context)
+        try check(body.texts, field: "texts")
+        return EmbedResponse(embeddings: try await batcher.embed(body.texts))
+    }
+
+    @Sendable func openAIEmbeddings(request: Request, context: Context) async throws -> OpenAIEmbeddingResponse {
+        let body = try await JSONRequest.decode(OpenAIEmbeddingRequest.self, from: request, context: context)
+        let texts = body.input.texts
+        try check(texts, field: "input")
+        let embedder = batcher.embedder
+        if let dimensions = body.dimensions, dimensions != embedder.dimensions {
+            throw APIError.invalidRequest("this model gives \(embedder.dimensions) dimensions; 'dimensions' cannot change that", param: "dimensions")
+        }
+        let vectors = try await batcher.embed(texts)
+        let tokens = try texts.reduce(0) { $0 + (try embedder.tokenCount($1)) }
+        let base64 = body.encodingFormat == .base64
+        return OpenAIEmbeddingResponse(
+            data: vectors.enumerated().map { index, vector in
+                .init(index: index, embedding: base64 ? .base64(OpenAIEmbeddingResponse.base64(vector)) : .float(vector))
+            },
+            model: body.model ?? modelName,
+            usage: .init(promptTokens: tokens, totalTokens: tokens))
+    }
+
+    @Sendable func health(request: Request, context: Context) async throws -> EmbeddingHealth {
+        EmbeddingHealth(
+            ready: true, model: modelName, dimensions: batcher.embedder.dimensions,
+            maxInputTokens: batcher.embedder.maxInputTokens, maxTextsPerRequest: maxTextsPerRequest)
+    }
+
+    private func check(_ texts: [String], field: String) throws {
+        if texts.isEmpty {
+            throw APIError.invalidRequest("'\(field)' is empty; send at least one text", param: field)
+        }
+        if texts.count > maxTextsPerRequest {
+            throw APIError.invalidRequest("'\(field)' has \(texts.count) texts; at most \(maxTextsPerRequest) per request", param: field)
+        }
+        if let index = texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            throw APIError.invalidRequest("\(field)[\(index)] is empty", param: "\(field)[\(index)]")
+        }
+    }
+}
