@@ -74,15 +74,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// The real models, loaded once per test process, for every test target.
+        .target(name: "TestSupport", dependencies: ["LlamaRuntime"], path: "Tests/TestSupport"),
         .testTarget(
             name: "LlamaRuntimeTests",
-            dependencies: ["LlamaRuntime"],
+            dependencies: ["LlamaRuntime", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "EmbeddingService", "GeneratorService", "ServiceSupport", "LlamaRuntime",
+                "EmbeddingService", "GeneratorService", "ServiceSupport", "LlamaRuntime", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

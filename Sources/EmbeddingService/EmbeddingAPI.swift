@@ -24,9 +24,9 @@ struct OpenAIEmbeddingRequest: Decodable {
             } else if let texts = try? container.decode([String].self) {
                 self = .many(texts)
             } else {
-                throw DecodingError.typeMismatch(String.self, .init(
+                throw DecodingError.dataCorrupted(.init(
                     codingPath: decoder.codingPath,
-                    debugDescription: "expected a string or an array of strings"))
+                    debugDescription: "expected a string or an array of strings (token-id arrays are not accepted)"))
             }
         }
 

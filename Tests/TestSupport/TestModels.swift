@@ -1,0 +1,37 @@
+import Foundation
+import LlamaRuntime
+
+/// The real models that script/bootstrap installs, loaded once per test process.
+public enum TestModels {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static let embeddingPath = root.appendingPathComponent("models/embeddings/all-MiniLM-L6-v2-f16.gguf").path
+    public static let chatPath = root.appendingPathComponent("models/agents/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").path
+
+    public static let embedding: LlamaModel = load(embeddingPath)
+    public static let chat: LlamaModel = load(chatPath)
+
+    /// One embedder shared by the tests that only read from it.
+    public static let embedder: Embedder = {
+        do { return try Embedder(model: embedding, configuration: .init(threads: 2, maxSequencesPerPass: 32)) } catch {
+            fatalError("could not create the embedder: \(error)")
+        }
+    }()
+
+    private static func load(_ path: String) -> LlamaModel {
+        do { return try LlamaModel(path: path) } catch {
+            fatalError("\(error) — run script/bootstrap to install the test models")
+        }
+    }
+}
+
+public func cosine(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count)
+    var dot: Float = 0, na: Float = 0, nb: Float = 0
+    for i in a.indices {
+        dot += a[i] * b[i]
+        na += a[i] * a[i]
+        nb += b[i] * b[i]
+    }
+    return dot / (na.squareRoot() * nb.squareRoot())
+}
