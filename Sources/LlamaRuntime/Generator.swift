@@ -111,7 +111,7 @@ public final class Generator: Sendable {
     public struct Statistics: Sendable, Equatable {
         /// Tokens generated (sampled) across all requests.
         public var generatedTokens: Int
-        /// Prompt tokens run through the model (cached prefixes excluded).
+        /// Prompt tokens of admitted requests that go through the model (cached prefixes excluded).
         public var promptTokensProcessed: Int
         /// Prompt tokens served from the cache.
         public var promptTokensReused: Int
@@ -237,7 +237,7 @@ final class Slot {
     var request: GenerationRequest?
     var pendingPrompt: ArraySlice<Token> = []
     var sampler: SamplerChain?
-    /// Sampled and emitted, not yet fed back through the model.
+    /// The next token to feed one at a time: the prompt's last token, then each sampled token.
     var nextInput: Token?
     /// Where this slot's logits are in the batch just decoded; -1 when none.
     var outputIndex: Int32 = -1
@@ -415,16 +415,20 @@ final class GenerationScheduler: @unchecked Sendable {
         }
         let reused = slot.cachedTokens.count
         slot.request = request
-        slot.pendingPrompt = prompt[reused...]
+        // The last prompt token always goes through the model in a step of its own, exactly as it
+        // does when the rest of the prompt was cached: the same prompt gives the same logits
+        // whether or not its prefix was reused.
+        slot.pendingPrompt = prompt[reused..<(prompt.count - 1)]
+        slot.nextInput = prompt[prompt.count - 1]
         slot.reusedPromptTokens = reused
         slot.sampler = SamplerChain(parameters: request.parameters, vocabularySize: context.model.vocabularySize)
-        slot.nextInput = nil
         slot.outputIndex = -1
         slot.decoder = UTF8StreamDecoder()
         slot.stopMatcher = StopStringMatcher(stops: request.parameters.stop)
         slot.completionTokens = 0
         slot.firstTokenAt = nil
         promptTokensReused.add(reused, ordering: .relaxed)
+        promptTokensProcessed.add(prompt.count - reused, ordering: .relaxed)
         activeCount.add(1, ordering: .relaxed)
         logger.debug("request admitted", metadata: [
             "sequence": "\(slot.sequence)", "prompt_tokens": "\(prompt.count)", "reused_tokens": "\(reused)",
@@ -437,11 +441,11 @@ final class GenerationScheduler: @unchecked Sendable {
         }
     }
 
-    /// One token for every sequence that is generating, then prompt chunks while room is left.
+    /// One token for every sequence past its prompt chunks, then prompt chunks while room is left.
     private func fillBatch(_ batch: LlamaBatch) {
         batch.clear()
         for slot in slots {
-            guard slot.request != nil, let token = slot.nextInput else { continue }
+            guard slot.request != nil, slot.pendingPrompt.isEmpty, let token = slot.nextInput else { continue }
             if slot.cachedTokens.count >= contextPerSequence {
                 finish(slot, reason: .length)
                 continue
@@ -454,14 +458,11 @@ final class GenerationScheduler: @unchecked Sendable {
             let room = batch.remainingCapacity
             if room == 0 { break }
             let chunk = slot.pendingPrompt.prefix(room)
-            for (offset, token) in chunk.enumerated() {
-                let isLastPromptToken = offset == chunk.count - 1 && chunk.count == slot.pendingPrompt.count
-                let index = batch.append(token, position: Int32(slot.cachedTokens.count), sequence: slot.sequence, wantsOutput: isLastPromptToken)
+            for token in chunk {
+                batch.append(token, position: Int32(slot.cachedTokens.count), sequence: slot.sequence, wantsOutput: false)
                 slot.cachedTokens.append(token)
-                if isLastPromptToken { slot.outputIndex = index }
             }
             slot.pendingPrompt = slot.pendingPrompt.dropFirst(chunk.count)
-            promptTokensProcessed.add(chunk.count, ordering: .relaxed)
         }
     }
 

@@ -82,9 +82,14 @@ struct GeneratorTests {
     func cancellation() async throws {
         let generator = try Self.makeGenerator()
         var received = 0
+        var generatedWhenLeaving = 0
         for try await event in try generator.stream(messages: Self.question, parameters: .greedy(maxTokens: 400)) {
             if case .text = event { received += 1 }
-            if received == 3 { break }  // dropping the iterator cancels the stream
+            if received == 3 {
+                // The decoder may run ahead of a slow consumer; what counts is what happens after it leaves.
+                generatedWhenLeaving = generator.statistics.generatedTokens
+                break  // dropping the iterator cancels the stream
+            }
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while generator.statistics.activeSequences > 0, ContinuousClock.now < deadline {
@@ -92,7 +97,8 @@ struct GeneratorTests {
         }
         let afterCancel = generator.statistics.generatedTokens
         #expect(generator.statistics.activeSequences == 0)
-        #expect(afterCancel <= received + 2)
+        #expect(afterCancel <= generatedWhenLeaving + 2)
+        #expect(afterCancel < 400)
         try await Task.sleep(for: .milliseconds(300))
         #expect(generator.statistics.generatedTokens == afterCancel)
     }
