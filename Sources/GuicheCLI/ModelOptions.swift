@@ -1,34 +1,70 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import LlamaRuntime
 
-private let environment = ProcessInfo.processInfo.environment
+/// Guichê's configuration: command-line options first, then environment variables, then a `.env`
+/// file in the working directory, then defaults. Keys are the original system's variables
+/// (`n.threads` is `N_THREADS`, `embedding.model.name` is `EMBEDDING_MODEL_NAME`, …).
+enum GuicheConfiguration {
+    static func load(environmentFile: String = ".env") async throws -> ConfigReader {
+        ConfigReader(providers: [
+            EnvironmentVariablesProvider(),
+            try await EnvironmentVariablesProvider(environmentFilePath: .init(environmentFile), allowMissing: true),
+        ])
+    }
+}
 
-/// The models and how to run them; defaults come from the original system's environment variables.
+/// The models and how to run them.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Embedding model: a path, or a name looked up as models/embeddings/*NAME*.gguf (EMBEDDING_MODEL_NAME).")
-    var embeddingModel: String = environment["EMBEDDING_MODEL_NAME"] ?? "all-MiniLM-L6-v2"
+    @Option(help: "Embedding model: a path, or a name looked up as models/embeddings/*NAME*.gguf (EMBEDDING_MODEL_NAME, default all-MiniLM-L6-v2).")
+    var embeddingModel: String?
 
-    @Option(help: "Chat model: a path, or a name looked up as models/agents/*NAME*.gguf (AGENT_MODEL_NAME).")
-    var chatModel: String = environment["AGENT_MODEL_NAME"] ?? "qwen2.5-coder-0.5b-instruct"
+    @Option(help: "Chat model: a path, or a name looked up as models/agents/*NAME*.gguf (AGENT_MODEL_NAME, default qwen2.5-coder-0.5b-instruct).")
+    var chatModel: String?
 
-    @Option(help: "Folder holding the models/embeddings and models/agents folders.")
-    var modelsDirectory: String = environment["MODELS_DIR"] ?? "models"
+    @Option(help: "Folder holding models/embeddings and models/agents (MODELS_DIR, default models).")
+    var modelsDirectory: String?
 
-    @Option(help: "CPU threads (N_THREADS).")
-    var threads: Int = Int(environment["N_THREADS"] ?? "") ?? min(4, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "CPU threads (N_THREADS, default min(4, cores)).")
+    var threads: Int?
 
-    @Option(help: "Layers offloaded to the GPU, -1 for all (N_GPU_LAYERS).")
-    var gpuLayers: Int32 = Int32(environment["N_GPU_LAYERS"] ?? "") ?? 0
+    @Option(help: "Layers offloaded to the GPU, -1 for all (N_GPU_LAYERS, default 0).")
+    var gpuLayers: Int32?
 
-    @Option(help: "Context tokens per conversation (MAX_CONTEXT_LENGTH).")
-    var maxContextLength: Int = Int(environment["MAX_CONTEXT_LENGTH"] ?? "") ?? 4096
+    @Option(help: "Context tokens per conversation (MAX_CONTEXT_LENGTH, default 4096).")
+    var maxContextLength: Int?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads (N_THREADS) must be at least 1, got \(threads)") }
-        guard gpuLayers >= -1 else { throw ValidationError("--gpu-layers (N_GPU_LAYERS) must be -1 or more, got \(gpuLayers)") }
-        guard maxContextLength >= 64 else { throw ValidationError("--max-context-length (MAX_CONTEXT_LENGTH) must be at least 64, got \(maxContextLength)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let gpuLayers, gpuLayers < -1 { throw ValidationError("--gpu-layers must be -1 or more, got \(gpuLayers)") }
+        if let maxContextLength, maxContextLength < 64 { throw ValidationError("--max-context-length must be at least 64, got \(maxContextLength)") }
     }
+
+    /// The options merged with `config`, checked.
+    func resolve(_ config: ConfigReader) throws -> ModelSettings {
+        let settings = ModelSettings(
+            embeddingModel: embeddingModel ?? config.string(forKey: "embedding.model.name", default: "all-MiniLM-L6-v2"),
+            chatModel: chatModel ?? config.string(forKey: "agent.model.name", default: "qwen2.5-coder-0.5b-instruct"),
+            modelsDirectory: modelsDirectory ?? config.string(forKey: "models.dir", default: "models"),
+            threads: threads ?? config.int(forKey: "n.threads", default: min(4, ProcessInfo.processInfo.activeProcessorCount)),
+            gpuLayers: gpuLayers ?? Int32(config.int(forKey: "n.gpu.layers", default: 0)),
+            maxContextLength: maxContextLength ?? config.int(forKey: "max.context.length", default: 4096))
+        guard settings.threads >= 1 else { throw ValidationError("N_THREADS must be at least 1, got \(settings.threads)") }
+        guard settings.gpuLayers >= -1 else { throw ValidationError("N_GPU_LAYERS must be -1 or more, got \(settings.gpuLayers)") }
+        guard settings.maxContextLength >= 64 else { throw ValidationError("MAX_CONTEXT_LENGTH must be at least 64, got \(settings.maxContextLength)") }
+        return settings
+    }
+}
+
+/// Resolved model settings.
+struct ModelSettings {
+    var embeddingModel: String
+    var chatModel: String
+    var modelsDirectory: String
+    var threads: Int
+    var gpuLayers: Int32
+    var maxContextLength: Int
 
     func embeddingModelPath() throws -> String {
         try ModelLocator.resolve(embeddingModel, in: "\(modelsDirectory)/embeddings")

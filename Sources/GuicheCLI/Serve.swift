@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import EmbeddingService
 import Foundation
 import GeneratorService
@@ -7,8 +8,6 @@ import LlamaRuntime
 import Logging
 import ServiceLifecycle
 import ServiceSupport
-
-private let environment = ProcessInfo.processInfo.environment
 
 /// `guiche serve embedding|generator`: one HTTP service per process, as in the original system.
 struct Serve: AsyncParsableCommand {
@@ -19,28 +18,26 @@ struct Serve: AsyncParsableCommand {
 
 /// Where and how a service listens.
 struct ListenOptions: ParsableArguments {
-    @Option(help: "Address to bind.")
-    var host: String = environment["HOST"] ?? "0.0.0.0"
+    @Option(help: "Address to bind (HOST, default 0.0.0.0).")
+    var host: String?
 
     @Option(help: "Port (PORT); defaults to the service's own port.")
     var port: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (LOG_LEVEL).")
-    var logLevel: String = environment["LOG_LEVEL"] ?? "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (LOG_LEVEL, default info).")
+    var logLevel: String?
 
     func validate() throws {
-        if let port, !(1...65535).contains(port) { throw ValidationError("--port (PORT) must be within 1...65535, got \(port)") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level (LOG_LEVEL) '\(logLevel)' is not a log level") }
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be within 1...65535, got \(port)") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
     }
 
-    func port(default value: Int) -> Int {
-        port ?? Int(environment["PORT"] ?? "") ?? value
-    }
-
-    func makeLogger(label: String) -> Logger {
-        var logger = Logger(label: label)
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        return logger
+    func resolve(_ config: ConfigReader, defaultPort: Int) throws -> (host: String, port: Int, logLevel: Logger.Level) {
+        let port = port ?? config.int(forKey: "port", default: defaultPort)
+        guard (1...65535).contains(port) else { throw ValidationError("PORT must be within 1...65535, got \(port)") }
+        let levelName = logLevel ?? config.string(forKey: "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("LOG_LEVEL '\(levelName)' is not a log level") }
+        return (host ?? config.string(forKey: "host", default: "0.0.0.0"), port, level)
     }
 }
 
@@ -51,23 +48,25 @@ struct ServeEmbedding: AsyncParsableCommand {
     @OptionGroup var models: ModelOptions
     @OptionGroup var listen: ListenOptions
 
-    @Option(help: "Texts per forward pass; concurrent requests are merged up to it (EMBEDDING_BATCH_SIZE).")
-    var batchSize: Int = Int(environment["EMBEDDING_BATCH_SIZE"] ?? "") ?? 32
+    @Option(help: "Texts per forward pass; concurrent requests are merged up to it (EMBEDDING_BATCH_SIZE, default 32).")
+    var batchSize: Int?
 
-    @Option(help: "Most texts in one request (EMBEDDING_MAX_TEXTS).")
-    var maxTexts: Int = Int(environment["EMBEDDING_MAX_TEXTS"] ?? "") ?? 256
-
-    func validate() throws {
-        guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size (EMBEDDING_BATCH_SIZE) must be within 1...256, got \(batchSize)") }
-        guard maxTexts >= 1 else { throw ValidationError("--max-texts must be at least 1") }
-    }
+    @Option(help: "Most texts in one request (EMBEDDING_MAX_TEXTS, default 256).")
+    var maxTexts: Int?
 
     func run() async throws {
-        let logger = listen.makeLogger(label: "guiche.embedding")
+        let config = try await GuicheConfiguration.load()
+        let models = try self.models.resolve(config)
+        let (host, port, level) = try listen.resolve(config, defaultPort: 8001)
+        let batchSize = batchSize ?? config.int(forKey: "embedding.batch.size", default: 32)
+        let maxTexts = maxTexts ?? config.int(forKey: "embedding.max.texts", default: 256)
+        guard (1...256).contains(batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256, got \(batchSize)") }
+        guard maxTexts >= 1 else { throw ValidationError("EMBEDDING_MAX_TEXTS must be at least 1, got \(maxTexts)") }
+        let logger = try ServiceLogging.makeLogger(label: "guiche.embedding", level: level, file: "app/logs/embedding-service.log")
         let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
         let embedder = try Embedder(
             model: model, configuration: .init(threads: models.threads, maxSequencesPerPass: batchSize), logger: logger)
-        let settings = EmbeddingServiceSettings(host: listen.host, port: listen.port(default: 8001), batchSize: batchSize, maxTextsPerRequest: maxTexts)
+        let settings = EmbeddingServiceSettings(host: host, port: port, batchSize: batchSize, maxTextsPerRequest: maxTexts)
         logger.info("embedding service starting", metadata: [
             "model": "\(model.path)", "dimensions": "\(embedder.dimensions)", "port": "\(settings.port)",
         ])
@@ -82,24 +81,26 @@ struct ServeGenerator: AsyncParsableCommand {
     @OptionGroup var models: ModelOptions
     @OptionGroup var listen: ListenOptions
 
-    @Option(help: "Requests decoded together (GENERATOR_PARALLEL).")
-    var parallel: Int = Int(environment["GENERATOR_PARALLEL"] ?? "") ?? 4
+    @Option(help: "Requests decoded together (GENERATOR_PARALLEL, default 4).")
+    var parallel: Int?
 
-    @Option(help: "Requests that may wait for a sequence before 503 (GENERATOR_QUEUE).")
-    var queue: Int = Int(environment["GENERATOR_QUEUE"] ?? "") ?? 64
-
-    func validate() throws {
-        guard (1...64).contains(parallel) else { throw ValidationError("--parallel (GENERATOR_PARALLEL) must be within 1...64, got \(parallel)") }
-        guard queue >= 0 else { throw ValidationError("--queue (GENERATOR_QUEUE) must be 0 or more") }
-    }
+    @Option(help: "Requests that may wait for a sequence before 503 (GENERATOR_QUEUE, default 64).")
+    var queue: Int?
 
     func run() async throws {
-        let logger = listen.makeLogger(label: "guiche.generator")
+        let config = try await GuicheConfiguration.load()
+        let models = try self.models.resolve(config)
+        let (host, port, level) = try listen.resolve(config, defaultPort: 8002)
+        let parallel = parallel ?? config.int(forKey: "generator.parallel", default: 4)
+        let queue = queue ?? config.int(forKey: "generator.queue", default: 64)
+        guard (1...64).contains(parallel) else { throw ValidationError("GENERATOR_PARALLEL must be within 1...64, got \(parallel)") }
+        guard queue >= 0 else { throw ValidationError("GENERATOR_QUEUE must be 0 or more, got \(queue)") }
+        let logger = try ServiceLogging.makeLogger(label: "guiche.generator", level: level, file: "app/logs/generator-service.log")
         let model = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
         let generator = try Generator(model: model, configuration: .init(
             parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads,
             maxQueuedRequests: queue), logger: logger)
-        let settings = GeneratorServiceSettings(host: listen.host, port: listen.port(default: 8002))
+        let settings = GeneratorServiceSettings(host: host, port: port)
         logger.info("generator service starting", metadata: [
             "model": "\(model.path)", "parallel": "\(parallel)", "context_per_sequence": "\(generator.contextPerSequence)", "port": "\(settings.port)",
         ])

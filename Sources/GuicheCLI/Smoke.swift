@@ -13,6 +13,7 @@ struct Smoke: AsyncParsableCommand {
     var question = "Qual o procedimento para renovação da CNH?"
 
     func run() async throws {
+        let models = try self.models.resolve(try await GuicheConfiguration.load())
         let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
         let embedder = try Embedder(model: embeddingModel, configuration: .init(threads: models.threads))
         let vector = try await embedder.embed([question])[0]

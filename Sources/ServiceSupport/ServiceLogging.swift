@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Logging for a service process: standard output plus a size-rotated file in the service's logs
+/// folder (the original system's `app/logs`).
+public enum ServiceLogging {
+    /// Bootstraps the process-wide logging system (call once, from the executable) and returns the
+    /// service's root logger.
+    public static func makeLogger(label: String, level: Logger.Level, file path: String, maxBytes: Int = 10 << 20, keep: Int = 5) throws -> Logger {
+        let file = try RotatingLogFile(path: path, maxBytes: maxBytes, keep: keep)
+        LoggingSystem.bootstrap { label in
+            MultiplexLogHandler([StreamLogHandler.standardOutput(label: label), RotatingFileLogHandler(label: label, file: file)])
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// An append-only log file that moves itself to `name.1` (… `name.keep`) when it outgrows `maxBytes`.
+public final class RotatingLogFile: Sendable {
+    private struct State {
+        var handle: FileHandle
+        var size: Int
+    }
+
+    public let path: String
+    private let maxBytes: Int
+    private let keep: Int
+    private let state: Mutex<State>
+
+    public init(path: String, maxBytes: Int, keep: Int) throws {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.keep = max(1, keep)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let (handle, size) = try Self.open(path)
+        state = Mutex(State(handle: handle, size: size))
+    }
+
+    /// Appends `line` (a newline is added), rotating first when the file would grow past the limit.
+    public func write(_ line: String) {
+        let data = Data((line + "\n").utf8)
+        state.withLock { state in
+            if state.size > 0, state.size + data.count > maxBytes, let reopened = try? rotate(closing: state.handle) {
+                state = reopened
+            }
+            state.handle.write(data)
+            state.size += data.count
+        }
+    }
+
+    private func rotate(closing handle: FileHandle) throws -> State {
+        try handle.close()
+        let files = FileManager.default
+        try? files.removeItem(atPath: "\(path).\(keep)")
+        for index in stride(from: keep - 1, through: 1, by: -1) where files.fileExists(atPath: "\(path).\(index)") {
+            try files.moveItem(atPath: "\(path).\(index)", toPath: "\(path).\(index + 1)")
+        }
+        try files.moveItem(atPath: path, toPath: "\(path).1")
+        let (newHandle, size) = try Self.open(path)
+        return State(handle: newHandle, size: size)
+    }
+
+    private static func open(_ path: String) throws -> (FileHandle, Int) {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let size = Int(try handle.seekToEnd())
+        return (handle, size)
+    }
+}
+
+/// A swift-log handler writing one line per message to a `RotatingLogFile`.
+public struct RotatingFileLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    private let label: String
+    private let file: RotatingLogFile
+
+    public init(label: String, file: RotatingLogFile) {
+        self.label = label
+        self.file = file
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let details = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        file.write("\(Date().ISO8601Format()) \(event.level) \(label): \(event.message)\(details)")
+    }
+}

@@ -1,0 +1,43 @@
+import GeneratorService
+import Hummingbird
+import HummingbirdTesting
+import LlamaRuntime
+import NIOCore
+import ServiceSupport
+import Testing
+import TestSupport
+
+@Suite("client disconnects")
+struct DisconnectTests {
+    @Test("a streaming client that goes away stops its generation")
+    func disconnectStopsGeneration() async throws {
+        let generator = try TestServices.generator(parallel: 1)
+        let app = Application(
+            router: try buildGeneratorRouter(generator: generator, metrics: ServiceMetrics()),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { liveClient in
+            let client = TestClient(host: "127.0.0.1", port: try #require(liveClient.port))
+            client.connect()
+            let body = #"{"messages": [{"role": "user", "content": "Conte de 1 a 500, um número por linha."}], "max_tokens": 500, "temperature": 0, "stream": true}"#
+            try await client.executeAndDontWaitForResponse(.init(
+                "/v1/chat/completions", method: .post, authority: "localhost", headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body)))
+            // Wait until the generation is running and has produced a few tokens, then hang up.
+            let started = ContinuousClock.now
+            while generator.statistics.generatedTokens < 5, ContinuousClock.now - started < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(generator.statistics.activeSequences == 1)
+            try await client.shutdown()
+            let closedAt = ContinuousClock.now
+            while generator.statistics.activeSequences > 0, ContinuousClock.now - closedAt < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(generator.statistics.activeSequences == 0)
+            let generated = generator.statistics.generatedTokens
+            #expect(generated < 500, "the generation ran to its end instead of stopping")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(generator.statistics.generatedTokens == generated)
+        }
+    }
+}

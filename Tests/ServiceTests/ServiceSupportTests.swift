@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import ServiceSupport
+import Testing
+import TestSupport
+
+@Suite("service plumbing")
+struct ServiceSupportTests {
+    @Test("the log file rotates past its size limit and keeps a bounded number of files")
+    func logRotation() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-logs-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("app/logs/service.log").path
+        let file = try RotatingLogFile(path: path, maxBytes: 1000, keep: 2)
+        for index in 0..<100 {
+            file.write("line \(index) " + String(repeating: "x", count: 40))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).sorted()
+        #expect(files == ["service.log", "service.log.1", "service.log.2"])
+        let current = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(current.utf8.count <= 1000)
+        #expect(current.hasSuffix("line 99 " + String(repeating: "x", count: 40) + "\n"))
+        let previous = try String(contentsOfFile: path + ".1", encoding: .utf8)
+        #expect(previous.contains("line"))
+    }
+
+    /// The executable, as users start it: a missing or corrupt model stops it with a message
+    /// naming the path.
+    @Test("a missing or corrupt model file stops the service with a clear message", arguments: [
+        ["serve", "generator", "--chat-model", "/nonexistent/model.gguf"],
+        ["serve", "embedding", "--embedding-model", "no-such-model", "--models-directory", "/nonexistent"],
+        ["serve", "generator", "--chat-model", "CORRUPT"],
+    ])
+    func startupFailure(arguments: [String]) async throws {
+        let executable = TestModels.root.appendingPathComponent(".build/debug/guiche").path
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build the guiche executable first (script/test does)")
+        let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-\(UUID()).gguf")
+        try Data("GGUF but not really".utf8).write(to: corrupt)
+        defer { try? FileManager.default.removeItem(at: corrupt) }
+        let arguments = arguments.map { $0 == "CORRUPT" ? corrupt.path : $0 }
+        let (status, output) = try await OpenAIClientTests.run(executable, arguments + ["--port", "18999"])
+        #expect(status != 0)
+        let named = arguments.last { $0.hasPrefix("/") || $0 == "no-such-model" }!
+        #expect(output.contains(named), "\(output)")
+        #expect(output.contains("Error:"), "\(output)")
+    }
+
+    /// Configuration as a user gives it: a `.env` file in the working directory, overridden by the
+    /// environment, overridden by options; SIGTERM shuts the service down gracefully.
+    @Test("guiche serve reads .env and the environment, and stops cleanly on SIGTERM")
+    func environmentFileAndGracefulShutdown() async throws {
+        let executable = TestModels.root.appendingPathComponent(".build/debug/guiche").path
+        try #require(FileManager.default.isExecutableFile(atPath: executable))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-env-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = Int.random(in: 20000..<30000)
+        try """
+            # read by swift-configuration
+            PORT=\(port)
+            EMBEDDING_MODEL_NAME=\(TestModels.embeddingPath)
+            EMBEDDING_MAX_TEXTS=3
+            N_THREADS=9999
+            """.write(to: folder.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve", "embedding", "--host", "127.0.0.1"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(["N_THREADS": "2"]) { $1 }  // environment beats .env
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var health: String?
+        for _ in 0..<100 where health == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!) {
+                health = String(decoding: data, as: UTF8.self)
+            }
+        }
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(health?.contains(#""max_texts_per_request":3"#) == true, "\(log)")
+        #expect(process.terminationStatus == 0, "\(log)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("app/logs/embedding-service.log").path))
+    }
+}
