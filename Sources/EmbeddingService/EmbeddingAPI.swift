@@ -1,9 +1,27 @@
 import Foundation
 import Hummingbird
+import ServiceSupport
 
-/// `POST /embed` — the original system's contract.
+/// What a text is, for models trained with different prefixes for queries and documents
+/// (e5: "query: " / "passage: "). Models without prefixes ignore it.
+enum TextKind: String, Decodable {
+    case query, document
+
+    /// `/embed`'s Portuguese field `tipo`: `consulta` or `documento`.
+    init(tipo: String) throws {
+        switch tipo {
+        case "consulta": self = .query
+        case "documento": self = .document
+        default: throw APIError.invalidRequest("'tipo' must be \"consulta\" or \"documento\", got \"\(tipo)\"", param: "tipo")
+        }
+    }
+}
+
+/// `POST /embed` — the original system's contract, plus an optional `tipo`.
 struct EmbedRequest: Decodable {
     var texts: [String]
+    /// `consulta` (a question) or `documento` (a passage to index); default `documento`.
+    var tipo: String?
 }
 
 struct EmbedResponse: ResponseEncodable {
@@ -44,12 +62,15 @@ struct OpenAIEmbeddingRequest: Decodable {
 
     var input: Input
     var model: String?
+    /// `query` or `document` (default), for models with query/document prefixes.
+    var inputType: TextKind?
     var encodingFormat: EncodingFormat?
     var dimensions: Int?
     var user: String?
 
     enum CodingKeys: String, CodingKey {
         case input, model, dimensions, user
+        case inputType = "input_type"
         case encodingFormat = "encoding_format"
     }
 }

@@ -12,12 +12,15 @@ public struct EmbeddingServiceSettings: Sendable {
     public var batchSize: Int
     /// Most texts one request may carry.
     public var maxTextsPerRequest: Int
+    /// Query/document prefixes (`EMBEDDING_QUERY_PREFIX`, `EMBEDDING_DOCUMENT_PREFIX`).
+    public var prefixes: EmbeddingPrefixes
 
-    public init(host: String = "0.0.0.0", port: Int = 8001, batchSize: Int = 32, maxTextsPerRequest: Int = 256) {
+    public init(host: String = "0.0.0.0", port: Int = 8001, batchSize: Int = 32, maxTextsPerRequest: Int = 256, prefixes: EmbeddingPrefixes = .init()) {
         self.host = host
         self.port = port
         self.batchSize = batchSize
         self.maxTextsPerRequest = maxTextsPerRequest
+        self.prefixes = prefixes
     }
 }
 
@@ -27,7 +30,8 @@ public func buildEmbeddingRouter(embedder: Embedder, settings: EmbeddingServiceS
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.add(middleware: APIErrorMiddleware())
     let batcher = EmbeddingBatcher(embedder: embedder, maxTextsPerPass: settings.batchSize, metrics: metrics.registry)
-    EmbeddingController(batcher: batcher, modelName: embedder.model.name, maxTextsPerRequest: settings.maxTextsPerRequest)
+    EmbeddingController(
+        batcher: batcher, modelName: embedder.model.name, maxTextsPerRequest: settings.maxTextsPerRequest, prefixes: settings.prefixes)
         .addRoutes(to: router)
     metrics.addRoute(to: router)
     try OpenAPIDocument.addRoute(to: router, document: embeddingOpenAPIDocument)

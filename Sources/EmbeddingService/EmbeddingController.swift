@@ -8,12 +8,16 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
     let batcher: EmbeddingBatcher
     let modelName: String
     let maxTextsPerRequest: Int
+    let prefixes: EmbeddingPrefixes
 
-    /// - Parameter maxTextsPerRequest: larger requests are refused with 400 (documented limit).
-    public init(batcher: EmbeddingBatcher, modelName: String, maxTextsPerRequest: Int) {
+    /// - Parameters:
+    ///   - maxTextsPerRequest: larger requests are refused with 400 (documented limit).
+    ///   - prefixes: prepended to queries and documents for models trained with them.
+    public init(batcher: EmbeddingBatcher, modelName: String, maxTextsPerRequest: Int, prefixes: EmbeddingPrefixes = .init()) {
         self.batcher = batcher
         self.modelName = modelName
         self.maxTextsPerRequest = maxTextsPerRequest
+        self.prefixes = prefixes
     }
 
     public func addRoutes(to router: Router<Context>) {
@@ -25,7 +29,8 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
     @Sendable func embed(request: Request, context: Context) async throws -> EmbedResponse {
         let body = try await JSONRequest.decode(EmbedRequest.self, from: request, context: context)
         try check(body.texts, field: "texts")
-        return EmbedResponse(embeddings: try await batcher.embed(body.texts))
+        let kind = try body.tipo.map(TextKind.init(tipo:)) ?? .document
+        return EmbedResponse(embeddings: try await batcher.embed(prefixes.apply(to: body.texts, kind: kind)))
     }
 
     @Sendable func openAIEmbeddings(request: Request, context: Context) async throws -> OpenAIEmbeddingResponse {
@@ -36,8 +41,9 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if let dimensions = body.dimensions, dimensions != embedder.dimensions {
             throw APIError.invalidRequest("this model gives \(embedder.dimensions) dimensions; 'dimensions' cannot change that", param: "dimensions")
         }
-        let vectors = try await batcher.embed(texts)
-        let tokens = try texts.reduce(0) { $0 + (try embedder.tokenCount($1)) }
+        let prefixed = prefixes.apply(to: texts, kind: body.inputType ?? .document)
+        let vectors = try await batcher.embed(prefixed)
+        let tokens = try prefixed.reduce(0) { $0 + (try embedder.tokenCount($1)) }
         let base64 = body.encodingFormat == .base64
         return OpenAIEmbeddingResponse(
             data: vectors.enumerated().map { index, vector in
@@ -63,5 +69,21 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if let index = texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw APIError.invalidRequest("\(field)[\(index)] is empty", param: "\(field)[\(index)]")
         }
+    }
+}
+
+/// Prefixes some embedding models expect (e5: `query: ` and `passage: `); empty for the others.
+public struct EmbeddingPrefixes: Sendable, Equatable {
+    public var query: String
+    public var document: String
+
+    public init(query: String = "", document: String = "") {
+        self.query = query
+        self.document = document
+    }
+
+    func apply(to texts: [String], kind: TextKind) -> [String] {
+        let prefix = kind == .query ? query : document
+        return prefix.isEmpty ? texts : texts.map { prefix + $0 }
     }
 }

@@ -66,11 +66,17 @@ struct ServeEmbedding: AsyncParsableCommand {
         let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
         let embedder = try Embedder(
             model: model, configuration: .init(threads: models.threads, maxSequencesPerPass: batchSize), logger: logger)
-        let settings = EmbeddingServiceSettings(host: host, port: port, batchSize: batchSize, maxTextsPerRequest: maxTexts)
+        let prefixes = EmbeddingPrefixes(
+            query: config.string(forKey: "embedding.query.prefix", default: ""),
+            document: config.string(forKey: "embedding.document.prefix", default: ""))
+        let settings = EmbeddingServiceSettings(host: host, port: port, batchSize: batchSize, maxTextsPerRequest: maxTexts, prefixes: prefixes)
         logger.info("embedding service starting", metadata: [
             "model": "\(model.path)", "dimensions": "\(embedder.dimensions)", "port": "\(settings.port)",
         ])
-        try await Guiche.run(try buildEmbeddingApplication(embedder: embedder, settings: settings, logger: logger), logger: logger)
+        let metrics = ServiceMetrics.bootstrappingMetricsSystem()
+        try await Guiche.run(
+            try buildEmbeddingApplication(embedder: embedder, settings: settings, metrics: metrics, logger: logger),
+            engine: EngineShutdown(embedder.shutdown), logger: logger)
     }
 }
 
@@ -104,15 +110,19 @@ struct ServeGenerator: AsyncParsableCommand {
         logger.info("generator service starting", metadata: [
             "model": "\(model.path)", "parallel": "\(parallel)", "context_per_sequence": "\(generator.contextPerSequence)", "port": "\(settings.port)",
         ])
-        try await Guiche.run(try buildGeneratorApplication(generator: generator, settings: settings, logger: logger), logger: logger)
+        let metrics = ServiceMetrics.bootstrappingMetricsSystem()
+        try await Guiche.run(
+            try buildGeneratorApplication(generator: generator, settings: settings, metrics: metrics, logger: logger),
+            engine: EngineShutdown(generator.shutdown), logger: logger)
     }
 }
 
 extension Guiche {
-    /// Runs `application` until SIGINT/SIGTERM, then shuts it down gracefully.
-    static func run(_ application: some ApplicationProtocol, logger: Logger) async throws {
+    /// Runs `application` until SIGINT/SIGTERM, then shuts it down gracefully: the application
+    /// first (it drains its requests), then the inference engine.
+    static func run(_ application: some ApplicationProtocol, engine: EngineShutdown, logger: Logger) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [engine, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

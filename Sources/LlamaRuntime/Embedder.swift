@@ -73,6 +73,11 @@ public final class Embedder: Sendable {
         thread.shutdown()
     }
 
+    /// Finishes the passes already queued, then refuses new work with `LlamaError.shutDown`.
+    public func shutdown() {
+        thread.shutdown()
+    }
+
     /// Number of tokens `text` takes, special tokens included.
     public func tokenCount(_ text: String) throws(LlamaError) -> Int {
         try model.tokenize(text, addSpecial: true).count

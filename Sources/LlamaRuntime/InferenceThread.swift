@@ -14,20 +14,23 @@ final class InferenceThread: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues `job` to run on the thread.
-    func submit(_ job: @escaping @Sendable () -> Void) {
+    /// Queues `job` to run on the thread; false (and the job dropped) after `shutdown()`.
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
+        defer { condition.unlock() }
+        if stopping { return false }
         jobs.append(job)
         condition.signal()
-        condition.unlock()
+        return true
     }
 
     /// Runs `body` on the thread and returns its result to the awaiting task.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws(LlamaError) -> T) async throws(LlamaError) -> T {
         let result: Result<T, LlamaError> = await withCheckedContinuation { continuation in
-            submit {
+            let queued = submit {
                 continuation.resume(returning: Result { () throws(LlamaError) -> T in try body() })
             }
+            if !queued { continuation.resume(returning: .failure(.shutDown)) }
         }
         return try result.get()
     }

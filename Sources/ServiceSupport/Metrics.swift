@@ -1,3 +1,4 @@
+import CoreMetrics
 import Hummingbird
 import Prometheus
 import Synchronization
@@ -11,6 +12,14 @@ public final class ServiceMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+    }
+
+    /// A registry that also receives everything reported through swift-metrics' global API
+    /// (`MetricsSystem`), for executables: the process-wide system can be bootstrapped only once.
+    public static func bootstrappingMetricsSystem() -> ServiceMetrics {
+        let metrics = ServiceMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        return metrics
     }
 
     /// Runs `update` before every scrape, for gauges read from live state (queue depth, …).

@@ -94,4 +94,12 @@ struct EmbedderTests {
         }
         for (a, b) in zip(sequential, concurrent) { #expect(cosine(a, b) >= 0.9999) }
     }
+
+    @Test("after shutdown, calls fail instead of hanging")
+    func shutdown() async throws {
+        let embedder = try Embedder(model: TestModels.embedding, configuration: .init(threads: 1))
+        _ = try await embedder.embed(["antes"])
+        embedder.shutdown()
+        await #expect(throws: LlamaError.shutDown) { try await embedder.embed(["depois"]) }
+    }
 }

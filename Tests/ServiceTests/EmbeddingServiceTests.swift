@@ -1,3 +1,4 @@
+import EmbeddingService
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -56,6 +57,29 @@ struct EmbeddingServiceTests {
             }
             #expect(float.count == 384)
             #expect(base64 == float)
+        }
+    }
+
+    @Test("query and document prefixes are applied per request, for models that need them")
+    func prefixes() async throws {
+        let settings = EmbeddingServiceSettings(maxTextsPerRequest: 8, prefixes: .init(query: "query: ", document: "passage: "))
+        let text = "renovação da CNH"
+        let expected = try await TestModels.embedder.embed(["query: " + text, "passage: " + text])
+        try await TestServices.embeddingApplication(settings: settings).test(.router) { client in
+            for (tipo, index) in [(#", "tipo": "consulta""#, 0), (#", "tipo": "documento""#, 1), ("", 1)] {
+                try await client.execute(uri: "/embed", method: .post, body: ByteBuffer(string: #"{"texts": ["\#(text)"]\#(tipo)}"#)) { response in
+                    let vector = try response.json(EmbedResponse.self).embeddings[0]
+                    #expect(cosine(vector, expected[index]) > 0.9999, "\(tipo)")
+                }
+            }
+            try await client.execute(uri: "/v1/embeddings", method: .post, body: ByteBuffer(string: #"{"input": "\#(text)", "input_type": "query"}"#)) { response in
+                let object = try JSONSerialization.jsonObject(with: Data(response.text.utf8)) as! [String: Any]
+                let vector = ((object["data"] as! [[String: Any]])[0]["embedding"] as! [NSNumber]).map(\.floatValue)
+                #expect(cosine(vector, expected[0]) > 0.9999)
+            }
+            try await expectBadInput(
+                BadInput(name: "bad tipo", path: "/embed", body: #"{"texts": ["a"], "tipo": "pergunta"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "consulta"),
+                on: client)
         }
     }
 
