@@ -81,8 +81,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LlamaRuntime"], path: "Tests/TestSupport"),
         .testTarget(
             name: "LlamaRuntimeTests",
-            dependencies: ["LlamaRuntime", "TestSupport"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["LlamaRuntime", "TestSupport"]
         ),
         .testTarget(
             name: "ServiceTests",

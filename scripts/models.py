@@ -125,7 +125,16 @@ def convert_bert(artefact: dict, output: Path) -> None:
     )
 
 
-RECIPES = {"concatenate": concatenate, "convert-bert": convert_bert}
+def convert_e5(artefact: dict, output: Path) -> None:
+    (source,) = artefact["sources"]
+    (packed,) = extract_sources(source).values()
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "convert_e5_to_gguf.py"), str(packed), str(output)],
+        check=True,
+    )
+
+
+RECIPES = {"concatenate": concatenate, "convert-bert": convert_bert, "convert-e5": convert_e5}
 
 
 def build(artefact: dict, print_sha: bool) -> None:

@@ -12,10 +12,11 @@ public struct EmbeddingServiceSettings: Sendable {
     public var batchSize: Int
     /// Most texts one request may carry.
     public var maxTextsPerRequest: Int
-    /// Query/document prefixes (`EMBEDDING_QUERY_PREFIX`, `EMBEDDING_DOCUMENT_PREFIX`).
-    public var prefixes: EmbeddingPrefixes
+    /// Query/document prefixes (`EMBEDDING_QUERY_PREFIX`, `EMBEDDING_DOCUMENT_PREFIX`); nil uses
+    /// the ones recorded in the model's GGUF.
+    public var prefixes: EmbeddingPrefixes?
 
-    public init(host: String = "0.0.0.0", port: Int = 8001, batchSize: Int = 32, maxTextsPerRequest: Int = 256, prefixes: EmbeddingPrefixes = .init()) {
+    public init(host: String = "0.0.0.0", port: Int = 8001, batchSize: Int = 32, maxTextsPerRequest: Int = 256, prefixes: EmbeddingPrefixes? = nil) {
         self.host = host
         self.port = port
         self.batchSize = batchSize
@@ -31,7 +32,8 @@ public func buildEmbeddingRouter(embedder: Embedder, settings: EmbeddingServiceS
     router.add(middleware: APIErrorMiddleware())
     let batcher = EmbeddingBatcher(embedder: embedder, maxTextsPerPass: settings.batchSize, metrics: metrics.registry)
     EmbeddingController(
-        batcher: batcher, modelName: embedder.model.name, maxTextsPerRequest: settings.maxTextsPerRequest, prefixes: settings.prefixes)
+        batcher: batcher, modelName: embedder.model.name, maxTextsPerRequest: settings.maxTextsPerRequest,
+        prefixes: settings.prefixes ?? EmbeddingPrefixes(model: embedder.model))
         .addRoutes(to: router)
     metrics.addRoute(to: router)
     try OpenAPIDocument.addRoute(to: router, document: embeddingOpenAPIDocument)

@@ -6,8 +6,15 @@ import Prometheus
 /// goes in one call. An idle embedder starts at once, so a lone request waits for nothing.
 public actor EmbeddingBatcher {
     private struct Pending {
-        var inputs: [[Token]]
+        var inputs: [Embedder.PreparedText]
         var continuation: CheckedContinuation<[[Float]], any Error>
+        var windows: Int { inputs.reduce(0) { $0 + $1.windows.count } }
+    }
+
+    /// Vectors in the order of the texts, and the tokens the model read for them.
+    public struct Result: Sendable {
+        public var embeddings: [[Float]]
+        public var tokens: Int
     }
 
     public nonisolated let embedder: Embedder
@@ -28,10 +35,10 @@ public actor EmbeddingBatcher {
     }
 
     /// Embeds `texts` (validated first, so a bad text fails only its own request).
-    public func embed(_ texts: [String]) async throws -> [[Float]] {
-        let inputs = try embedder.tokenize(texts)
-        if inputs.isEmpty { return [] }
-        return try await withCheckedThrowingContinuation { continuation in
+    public func embed(_ texts: [String]) async throws -> Result {
+        let inputs = try embedder.prepare(texts)
+        if inputs.isEmpty { return Result(embeddings: [], tokens: 0) }
+        let vectors: [[Float]] = try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(inputs: inputs, continuation: continuation))
             queueDepth?.set(Double(pending.count))
             if !running {
@@ -39,20 +46,21 @@ public actor EmbeddingBatcher {
                 Task { await self.drain() }
             }
         }
+        return Result(embeddings: vectors, tokens: inputs.reduce(0) { $0 + $1.tokenCount })
     }
 
     private func drain() async {
         while !pending.isEmpty {
             var group: [Pending] = [pending.removeFirst()]
-            var count = group[0].inputs.count
-            while let next = pending.first, count + next.inputs.count <= maxTextsPerPass {
+            var count = group[0].windows
+            while let next = pending.first, count + next.windows <= maxTextsPerPass {
                 group.append(pending.removeFirst())
-                count += next.inputs.count
+                count += next.windows
             }
             queueDepth?.set(Double(pending.count))
             batchSizes?.record(Double(count))
             do {
-                let vectors = try await embedder.embed(tokenized: group.flatMap(\.inputs))
+                let vectors = try await embedder.embed(prepared: group.flatMap(\.inputs))
                 var offset = 0
                 for request in group {
                     request.continuation.resume(returning: Array(vectors[offset..<(offset + request.inputs.count)]))

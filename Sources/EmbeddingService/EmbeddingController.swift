@@ -30,7 +30,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         let body = try await JSONRequest.decode(EmbedRequest.self, from: request, context: context)
         try check(body.texts, field: "texts")
         let kind = try body.tipo.map(TextKind.init(tipo:)) ?? .document
-        return EmbedResponse(embeddings: try await batcher.embed(prefixes.apply(to: body.texts, kind: kind)))
+        return EmbedResponse(embeddings: try await batcher.embed(prefixes.apply(to: body.texts, kind: kind)).embeddings)
     }
 
     @Sendable func openAIEmbeddings(request: Request, context: Context) async throws -> OpenAIEmbeddingResponse {
@@ -41,16 +41,14 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if let dimensions = body.dimensions, dimensions != embedder.dimensions {
             throw APIError.invalidRequest("this model gives \(embedder.dimensions) dimensions; 'dimensions' cannot change that", param: "dimensions")
         }
-        let prefixed = prefixes.apply(to: texts, kind: body.inputType ?? .document)
-        let vectors = try await batcher.embed(prefixed)
-        let tokens = try prefixed.reduce(0) { $0 + (try embedder.tokenCount($1)) }
+        let result = try await batcher.embed(prefixes.apply(to: texts, kind: body.inputType ?? .document))
         let base64 = body.encodingFormat == .base64
         return OpenAIEmbeddingResponse(
-            data: vectors.enumerated().map { index, vector in
+            data: result.embeddings.enumerated().map { index, vector in
                 .init(index: index, embedding: base64 ? .base64(OpenAIEmbeddingResponse.base64(vector)) : .float(vector))
             },
             model: body.model ?? modelName,
-            usage: .init(promptTokens: tokens, totalTokens: tokens))
+            usage: .init(promptTokens: result.tokens, totalTokens: result.tokens))
     }
 
     @Sendable func health(request: Request, context: Context) async throws -> EmbeddingHealth {
@@ -80,6 +78,12 @@ public struct EmbeddingPrefixes: Sendable, Equatable {
     public init(query: String = "", document: String = "") {
         self.query = query
         self.document = document
+    }
+
+    /// The prefixes recorded in the model's GGUF (none for models that need none).
+    public init(model: LlamaModel) {
+        let prefixes = model.embeddingPrefixes
+        self.init(query: prefixes.query, document: prefixes.document)
     }
 
     func apply(to texts: [String], kind: TextKind) -> [String] {

@@ -64,11 +64,16 @@ struct ServeEmbedding: AsyncParsableCommand {
         guard maxTexts >= 1 else { throw ValidationError("EMBEDDING_MAX_TEXTS must be at least 1, got \(maxTexts)") }
         let logger = try ServiceLogging.makeLogger(label: "guiche.embedding", level: level, file: "app/logs/embedding-service.log")
         let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
+        let policy = config.string(forKey: "embedding.long.inputs", default: "reject")
+        guard let longInputs = Embedder.LongInputPolicy(rawValue: policy) else {
+            throw ValidationError("EMBEDDING_LONG_INPUTS must be reject or window, got \(policy)")
+        }
         let embedder = try Embedder(
-            model: model, configuration: .init(threads: models.threads, maxSequencesPerPass: batchSize), logger: logger)
-        let prefixes = EmbeddingPrefixes(
-            query: config.string(forKey: "embedding.query.prefix", default: ""),
-            document: config.string(forKey: "embedding.document.prefix", default: ""))
+            model: model, configuration: .init(threads: models.threads, maxSequencesPerPass: batchSize, longInputs: longInputs),
+            logger: logger)
+        let query = config.string(forKey: "embedding.query.prefix")
+        let document = config.string(forKey: "embedding.document.prefix")
+        let prefixes = query == nil && document == nil ? nil : EmbeddingPrefixes(query: query ?? "", document: document ?? "")
         let settings = EmbeddingServiceSettings(host: host, port: port, batchSize: batchSize, maxTextsPerRequest: maxTexts, prefixes: prefixes)
         logger.info("embedding service starting", metadata: [
             "model": "\(model.path)", "dimensions": "\(embedder.dimensions)", "port": "\(settings.port)",

@@ -18,11 +18,35 @@ public final class Embedder: Sendable {
         /// 2048-token passes 35.
         public var tokensPerPass: Int
 
-        public init(threads: Int = 4, maxSequencesPerPass: Int = 32, tokensPerPass: Int = 0) {
+        /// What to do with a text longer than the model's window.
+        public var longInputs: LongInputPolicy
+
+        public init(threads: Int = 4, maxSequencesPerPass: Int = 32, tokensPerPass: Int = 0, longInputs: LongInputPolicy = .reject) {
             self.threads = threads
             self.maxSequencesPerPass = maxSequencesPerPass
             self.tokensPerPass = tokensPerPass
+            self.longInputs = longInputs
         }
+    }
+
+    /// Texts longer than the model's window (`maxInputTokens`).
+    public enum LongInputPolicy: String, Sendable {
+        /// Refuse them with `LlamaError.inputTooLong` (never a silent truncation).
+        case reject
+        /// Embed consecutive windows of the text (each with the model's start/end tokens) and take
+        /// their mean weighted by the tokens of text in each, as multilingual-e5's reference
+        /// implementations do.
+        case windowedMean = "window"
+    }
+
+    /// A text ready for `embed(prepared:)`: one token window, or several for a long text under
+    /// `.windowedMean`, with each window's weight.
+    public struct PreparedText: Sendable {
+        public var windows: [[Token]]
+        public var weights: [Float]
+
+        /// Tokens the model reads for this text, special tokens included.
+        public var tokenCount: Int { windows.reduce(0) { $0 + $1.count } }
     }
 
     public let model: LlamaModel
@@ -34,6 +58,7 @@ public final class Embedder: Sendable {
     private let thread: InferenceThread
     private let pooling: llama_pooling_type
     private let maxSequences: Int
+    private let longInputs: LongInputPolicy
 
     private let logger: Logger
 
@@ -65,6 +90,7 @@ public final class Embedder: Sendable {
         self.dimensions = model.embeddingDimensions
         self.maxInputTokens = min(trained > 0 ? trained : tokensPerPass, tokensPerPass)
         self.maxSequences = configuration.maxSequencesPerPass
+        self.longInputs = configuration.longInputs
         self.thread = InferenceThread(name: "guiche.embedder")
         self.logger = logger
     }
@@ -83,41 +109,80 @@ public final class Embedder: Sendable {
         try model.tokenize(text, addSpecial: true).count
     }
 
-    /// Embeds `texts`, returning one unit-length vector per text, in order. An empty text or one
-    /// longer than `maxInputTokens` fails the whole call with an error naming its index.
+    /// Embeds `texts`, returning one unit-length vector per text, in order. An empty text, or one
+    /// longer than `maxInputTokens` under `.reject`, fails the whole call with an error naming its index.
     public func embed(_ texts: [String]) async throws(LlamaError) -> [[Float]] {
-        try await embed(tokenized: tokenize(texts))
+        try await embed(prepared: prepare(texts))
     }
 
-    /// Tokenizes and checks `texts` for `embed(tokenized:)`: empty texts and texts longer than
-    /// `maxInputTokens` are errors naming their index. Callers that merge several requests into
-    /// one pass validate each request first, so one bad input cannot fail the others.
-    public func tokenize(_ texts: [String]) throws(LlamaError) -> [[Token]] {
-        var tokenized: [[Token]] = []
-        tokenized.reserveCapacity(texts.count)
+    /// Tokenizes and checks `texts` for `embed(prepared:)`: empty texts, and texts longer than
+    /// `maxInputTokens` under `.reject`, are errors naming their index. Callers that merge several
+    /// requests into one pass prepare each request first, so one bad input cannot fail the others.
+    public func prepare(_ texts: [String]) throws(LlamaError) -> [PreparedText] {
+        var prepared: [PreparedText] = []
+        prepared.reserveCapacity(texts.count)
         for (index, text) in texts.enumerated() {
             if text.isEmpty { throw .emptyInput(index: index) }
             let tokens = try model.tokenize(text, addSpecial: true)
-            if tokens.count > maxInputTokens {
+            if tokens.count <= maxInputTokens {
+                prepared.append(PreparedText(windows: [tokens], weights: [1]))
+            } else if longInputs == .windowedMean {
+                prepared.append(try windows(of: text))
+            } else {
                 throw .inputTooLong(index: index, tokens: tokens.count, limit: maxInputTokens)
             }
-            tokenized.append(tokens)
         }
-        return tokenized
+        return prepared
     }
 
-    /// Embeds inputs prepared by `tokenize(_:)`.
-    public func embed(tokenized inputs: [[Token]]) async throws(LlamaError) -> [[Float]] {
-        if inputs.isEmpty { return [] }
-        if let index = inputs.firstIndex(where: { $0.isEmpty || $0.count > maxInputTokens }) {
-            throw .inputTooLong(index: index, tokens: inputs[index].count, limit: maxInputTokens)
+    /// Splits a long text's tokens into windows that each get the model's start and end tokens.
+    private func windows(of text: String) throws(LlamaError) -> PreparedText {
+        let content = try model.tokenize(text, addSpecial: false)
+        let (start, end) = model.specialTokensAroundInput
+        let width = maxInputTokens - start.count - end.count
+        guard width > 0 else { throw .inputTooLong(index: 0, tokens: content.count, limit: maxInputTokens) }
+        var windows: [[Token]] = []
+        var weights: [Float] = []
+        var offset = 0
+        while offset < content.count {
+            let chunk = content[offset..<min(offset + width, content.count)]
+            windows.append(start + chunk + end)
+            weights.append(Float(chunk.count))
+            offset += width
         }
-        return try await thread.run { () throws(LlamaError) -> [[Float]] in
-            try self.embedOnThread(inputs)
-        }
+        return PreparedText(windows: windows, weights: weights)
     }
 
-    /// Runs on `thread` only. Packs consecutive inputs into passes, one sequence id per input.
+    /// Embeds texts prepared by `prepare(_:)`.
+    public func embed(prepared texts: [PreparedText]) async throws(LlamaError) -> [[Float]] {
+        if texts.isEmpty { return [] }
+        let windows = texts.flatMap(\.windows)
+        if let index = windows.firstIndex(where: { $0.isEmpty || $0.count > maxInputTokens }) {
+            throw .inputTooLong(index: index, tokens: windows[index].count, limit: maxInputTokens)
+        }
+        let pooled = try await thread.run { () throws(LlamaError) -> [[Float]] in
+            try self.embedOnThread(windows)
+        }
+        var results: [[Float]] = []
+        results.reserveCapacity(texts.count)
+        var next = 0
+        for text in texts {
+            if text.windows.count == 1 {
+                results.append(Self.normalized(pooled[next]))
+            } else {
+                var sum = [Float](repeating: 0, count: dimensions)
+                for (offset, weight) in text.weights.enumerated() {
+                    for d in 0..<dimensions { sum[d] += weight * pooled[next + offset][d] }
+                }
+                results.append(Self.normalized(sum))
+            }
+            next += text.windows.count
+        }
+        return results
+    }
+
+    /// Runs on `thread` only. Packs consecutive inputs into passes, one sequence id per input, and
+    /// returns each input's pooled (not yet normalised) embedding.
     private func embedOnThread(_ inputs: [[Token]]) throws(LlamaError) -> [[Float]] {
         let batch = LlamaBatch(capacity: context.batchCapacity)
         var results: [[Float]] = []
@@ -163,7 +228,7 @@ public final class Embedder: Sendable {
             }
             vector = Array(UnsafeBufferPointer(start: values, count: dimensions))
         }
-        return Self.normalized(vector)
+        return vector
     }
 
     static func normalized(_ vector: [Float]) -> [Float] {

@@ -101,6 +101,13 @@ public final class LlamaModel: @unchecked Sendable {
         metadata("general.name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     }
 
+    /// The prefixes an embedding model was trained with for queries and documents (e5: "query: "
+    /// and "passage: "), from the GGUF keys `guiche.embedding.query_prefix` and
+    /// `guiche.embedding.document_prefix` that Guichê's converters write; empty when absent.
+    public var embeddingPrefixes: (query: String, document: String) {
+        (metadata("guiche.embedding.query_prefix") ?? "", metadata("guiche.embedding.document_prefix") ?? "")
+    }
+
     /// The pooling the model was trained with (mean for sentence-transformers models).
     public var poolingType: llama_pooling_type {
         guard let value = metadata("\(architecture).pooling_type"), let raw = Int32(value) else {

@@ -57,6 +57,19 @@ extension LlamaModel {
         }
     }
 
+    /// The special tokens the tokenizer puts before and after an input (e.g. `[CLS]`…`[SEP]`,
+    /// `<s>`…`</s>`), as `tokenize(_:addSpecial: true)` adds them.
+    public var specialTokensAroundInput: (start: [Token], end: [Token]) {
+        let start = llama_vocab_get_add_bos(vocab) && llama_vocab_bos(vocab) != LLAMA_TOKEN_NULL ? [llama_vocab_bos(vocab)] : []
+        var end: [Token] = []
+        if llama_vocab_get_add_eos(vocab), llama_vocab_eos(vocab) != LLAMA_TOKEN_NULL {
+            end.append(llama_vocab_eos(vocab))
+        } else if llama_vocab_get_add_sep(vocab), llama_vocab_sep(vocab) != LLAMA_TOKEN_NULL {
+            end.append(llama_vocab_sep(vocab))
+        }
+        return (start, end)
+    }
+
     /// Whether `token` ends generation (EOS, EOT, `<|im_end|>`, …).
     public func isEndOfGeneration(_ token: Token) -> Bool {
         llama_vocab_is_eog(vocab, token)

@@ -1,6 +1,7 @@
 import Foundation
 import LlamaRuntime
 import Testing
+import TestSupport
 
 /// The GGUF made by scripts/convert_bert_to_gguf.py against an independent reference: HF's own
 /// tokenizer and a numpy forward pass of the original safetensors (scripts/reference_minilm.py).

@@ -1,6 +1,7 @@
 import Foundation
 import LlamaRuntime
 import Testing
+import TestSupport
 
 @Suite("Embedder on all-MiniLM-L6-v2")
 struct EmbedderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import LlamaRuntime
 import Testing
+import TestSupport
 
 /// Generation on the real Qwen2.5-Coder-0.5B-Instruct model. Each test gets its own generator
 /// (contexts are cheap next to the shared weights) so statistics and caches are its own.

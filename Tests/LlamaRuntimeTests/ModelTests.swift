@@ -1,6 +1,7 @@
 import Foundation
 import LlamaRuntime
 import Testing
+import TestSupport
 
 @Suite("Model loading, tokenizer and chat template")
 struct ModelTests {

@@ -1,5 +1,6 @@
 @testable import LlamaRuntime
 import Testing
+import TestSupport
 
 @Suite("Streaming text: UTF-8 boundaries and stop strings")
 struct TextStreamingTests {

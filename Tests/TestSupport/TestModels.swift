@@ -8,7 +8,10 @@ public enum TestModels {
     public static let embeddingPath = root.appendingPathComponent("models/embeddings/all-MiniLM-L6-v2-f16.gguf").path
     public static let chatPath = root.appendingPathComponent("models/agents/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").path
 
+    public static let e5Path = root.appendingPathComponent("models/embeddings/multilingual-e5-small-pt-q4_0.gguf").path
+
     public static let embedding: LlamaModel = load(embeddingPath)
+    public static let e5: LlamaModel = load(e5Path)
     public static let chat: LlamaModel = load(chatPath)
 
     /// One embedder shared by the tests that only read from it.
@@ -17,6 +20,11 @@ public enum TestModels {
             fatalError("could not create the embedder: \(error)")
         }
     }()
+
+    /// A file of Tests/Fixtures (reference outputs made by the scripts in scripts/).
+    public static func fixture(_ name: String) throws -> Data {
+        try Data(contentsOf: root.appendingPathComponent("Tests/Fixtures/\(name)"))
+    }
 
     private static func load(_ path: String) -> LlamaModel {
         do { return try LlamaModel(path: path) } catch {
