@@ -17,7 +17,7 @@ enum GuicheConfiguration {
 
 /// The models and how to run them.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Embedding model: a path, or a name looked up as models/embeddings/*NAME*.gguf (EMBEDDING_MODEL_NAME, default all-MiniLM-L6-v2).")
+    @Option(help: "Embedding model: a path, or a name looked up as models/embeddings/*NAME*.gguf (EMBEDDING_MODEL_NAME, default multilingual-e5-small-pt).")
     var embeddingModel: String?
 
     @Option(help: "Chat model: a path, or a name looked up as models/agents/*NAME*.gguf (AGENT_MODEL_NAME, default qwen2.5-coder-0.5b-instruct).")
@@ -44,8 +44,8 @@ struct ModelOptions: ParsableArguments {
     /// The options merged with `config`, checked.
     func resolve(_ config: ConfigReader) throws -> ModelSettings {
         let settings = ModelSettings(
-            embeddingModel: embeddingModel ?? config.string(forKey: "embedding.model.name", default: "all-MiniLM-L6-v2"),
-            chatModel: chatModel ?? config.string(forKey: "agent.model.name", default: "qwen2.5-coder-0.5b-instruct"),
+            embeddingModel: embeddingModel ?? config.string(forKey: "embedding.model.name", default: DefaultModels.embedding),
+            chatModel: chatModel ?? config.string(forKey: "agent.model.name", default: DefaultModels.chat),
             modelsDirectory: modelsDirectory ?? config.string(forKey: "models.dir", default: "models"),
             threads: threads ?? config.int(forKey: "n.threads", default: min(4, ProcessInfo.processInfo.activeProcessorCount)),
             gpuLayers: gpuLayers ?? Int32(config.int(forKey: "n.gpu.layers", default: 0)),

