@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         /// llama.cpp's C API (llama.h), located through pkg-config.
@@ -36,6 +37,12 @@ let package = Package(
             // plain `swift build` works without PKG_CONFIG_PATH and binaries run without LD_LIBRARY_PATH.
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llamaDeps)/include"])],
             linkerSettings: [.unsafeFlags(["-L\(llamaDeps)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(llamaDeps)/lib"])]
+        ),
+        /// Documents to text (txt, md, csv, json, html, pdf, docx) and text to chunks that follow
+        /// the structure of Portuguese legal texts.
+        .target(
+            name: "DocumentIngestion",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         /// What every HTTP service shares: OpenAI-shaped JSON errors, request decoding, metrics,
         /// configuration and logging.
@@ -82,6 +89,10 @@ let package = Package(
         .testTarget(
             name: "LlamaRuntimeTests",
             dependencies: ["LlamaRuntime", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DocumentIngestionTests",
+            dependencies: ["DocumentIngestion", "LlamaRuntime", "TestSupport"]
         ),
         .testTarget(
             name: "ServiceTests",

@@ -1,0 +1,248 @@
+import Foundation
+
+/// Reads a file of any supported format into text.
+public enum DocumentLoader {
+    /// Loads `url`; `path` is the document's identity (relative to the data folder).
+    public static func load(_ url: URL, path: String) throws(LoadError) -> LoadedDocument {
+        guard let format = DocumentFormat(fileExtension: url.pathExtension) else {
+            throw LoadError(path: path, reason: "unsupported file type '.\(url.pathExtension)'")
+        }
+        do {
+            let pages: [LoadedDocument.Page]
+            switch format {
+            case .text, .markdown:
+                pages = [.init(number: nil, text: try readText(url))]
+            case .csv:
+                pages = [.init(number: nil, text: try CSVText.render(readText(url)))]
+            case .json:
+                pages = [.init(number: nil, text: try JSONText.render(Data(contentsOf: url)))]
+            case .html:
+                pages = [.init(number: nil, text: HTMLText.render(try readText(url)))]
+            case .pdf:
+                pages = try PDFText.pages(of: url)
+            case .docx:
+                pages = [.init(number: nil, text: try DOCXText.render(url))]
+            }
+            let document = LoadedDocument(path: path, format: format, pages: pages)
+            if document.pages.allSatisfy({ $0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+                throw LoadError(path: path, reason: "no text found (empty file, or a scanned PDF without a text layer)")
+            }
+            return document
+        } catch let error as LoadError {
+            throw error
+        } catch {
+            throw LoadError(path: path, reason: "\(error)")
+        }
+    }
+
+    static func readText(_ url: URL) throws -> String {
+        TextDecoding.decode(try Data(contentsOf: url)).text
+    }
+}
+
+/// A problem in a file's contents, with a human description.
+struct ContentError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// CSV rows rendered as "Header: value; Header: value", one row per paragraph.
+enum CSVText {
+    static func render(_ text: String) throws -> String {
+        let rows = parse(text)
+        guard let header = rows.first, !header.isEmpty else { throw ContentError("empty CSV") }
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
+        var lines: [String] = []
+        for row in rows.dropFirst() where row.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            let fields = zip(names, row).compactMap { name, value -> String? in
+                let value = value.trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : (name.isEmpty ? value : "\(name): \(value)")
+            }
+            lines.append(fields.joined(separator: "; ") + ".")
+        }
+        return lines.joined(separator: "\n\n")
+    }
+
+    /// RFC 4180 with the delimiter (`;` in Brazilian spreadsheets, else `,`) taken from the header.
+    static func parse(_ text: String) -> [[String]] {
+        let firstLine = text.prefix { $0 != "\n" }
+        let delimiter: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var iterator = Array(text).makeIterator()
+        var pending: Character? = nil
+        while let character = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if character == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                    } else { quoted = false }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" && field.isEmpty {
+                quoted = true
+            } else if character == delimiter {
+                row.append(field)
+                field = ""
+            } else if character == "\n" {
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.append(character)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
+        return rows
+    }
+}
+
+/// JSON flattened to readable text: objects as "key: value" lines (nested keys joined with "."),
+/// each element of an array of objects (e.g. an exported chat transcript) as its own paragraph.
+enum JSONText {
+    static func render(_ data: Data) throws -> String {
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw ContentError("invalid JSON: \(error.localizedDescription)")
+        }
+        var blocks: [String] = []
+        if let array = value as? [Any], array.allSatisfy({ $0 is [String: Any] }) {
+            for element in array { blocks.append(lines(element, path: "").joined(separator: "\n")) }
+        } else if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                let value = object[key]!
+                if let array = value as? [Any], array.allSatisfy({ $0 is [String: Any] }) {
+                    for element in array { blocks.append(lines(element, path: key).joined(separator: "\n")) }
+                } else {
+                    blocks.append(lines(value, path: key).joined(separator: "\n"))
+                }
+            }
+        } else {
+            blocks.append(lines(value, path: "").joined(separator: "\n"))
+        }
+        return blocks.filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    private static func lines(_ value: Any, path: String) -> [String] {
+        switch value {
+        case let object as [String: Any]:
+            return object.keys.sorted().flatMap { lines(object[$0]!, path: path.isEmpty ? $0 : "\(path).\($0)") }
+        case let array as [Any]:
+            if array.allSatisfy({ !($0 is [String: Any]) && !($0 is [Any]) }) {
+                return [label(path, array.map(scalar).joined(separator: ", "))]
+            }
+            return array.enumerated().flatMap { lines($1, path: "\(path)[\($0)]") }
+        default:
+            return [label(path, scalar(value))]
+        }
+    }
+
+    private static func label(_ path: String, _ text: String) -> String {
+        path.isEmpty ? text : "\(path): \(text)"
+    }
+
+    private static func scalar(_ value: Any) -> String {
+        switch value {
+        case is NSNull: return "—"
+        case let number as NSNumber:
+            if String(cString: number.objCType) == "c" { return number.boolValue ? "sim" : "não" }  // a JSON boolean
+            return number.stringValue
+        case let text as String: return text
+        default: return "\(value)"
+        }
+    }
+}
+
+/// HTML reduced to text: scripts and styles dropped, block elements on their own lines, headings
+/// as Markdown headings (so the chunker sees the structure), entities decoded.
+enum HTMLText {
+    static func render(_ html: String) -> String {
+        var text = html
+        for tag in ["script", "style", "head", "noscript"] {
+            text = text.replacingOccurrences(of: "<\(tag)\\b[^>]*>[\\s\\S]*?</\(tag)>", with: " ", options: [.regularExpression, .caseInsensitive])
+        }
+        text = text.replacingOccurrences(of: "<!--[\\s\\S]*?-->", with: " ", options: .regularExpression)
+        for level in 1...6 {
+            text = text.replacingOccurrences(of: "<h\(level)\\b[^>]*>", with: "\n\n" + String(repeating: "#", count: level) + " ", options: [.regularExpression, .caseInsensitive])
+        }
+        text = text.replacingOccurrences(of: "<(br|/p|/div|/li|/tr|/h[1-6]|/table|/ul|/ol|p|div|li|tr)\\b[^>]*>", with: "\n", options: [.regularExpression, .caseInsensitive])
+        text = text.replacingOccurrences(of: "<(td|th)\\b[^>]*>", with: " ", options: [.regularExpression, .caseInsensitive])
+        text = text.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
+        text = decodeEntities(text)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: "[ \\t\u{00A0}]+", with: " ", options: .regularExpression).trimmingCharacters(in: .whitespaces)
+        }
+        return lines.joined(separator: "\n").replacingOccurrences(of: "\n{3,}", with: "\n\n", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func decodeEntities(_ text: String) -> String {
+        let named = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "ordm": "º", "ordf": "ª",
+                     "sect": "§", "ccedil": "ç", "atilde": "ã", "otilde": "õ", "aacute": "á", "eacute": "é", "iacute": "í",
+                     "oacute": "ó", "uacute": "ú", "acirc": "â", "ecirc": "ê", "ocirc": "ô", "agrave": "à", "Ccedil": "Ç",
+                     "Atilde": "Ã", "Aacute": "Á", "Eacute": "É", "Iacute": "Í", "Oacute": "Ó", "Uacute": "Ú", "ndash": "–",
+                     "mdash": "—", "hellip": "…", "laquo": "«", "raquo": "»", "ldquo": "“", "rdquo": "”"]
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index] == "&", let end = text[index...].prefix(12).firstIndex(of: ";") {
+                let entity = text[text.index(after: index)..<end]
+                var replacement: String?
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let code = UInt32(entity.dropFirst(2), radix: 16) {
+                    replacement = Unicode.Scalar(code).map(String.init)
+                } else if entity.hasPrefix("#"), let code = UInt32(entity.dropFirst()) {
+                    replacement = Unicode.Scalar(code).map(String.init)
+                } else {
+                    replacement = named[String(entity)]
+                }
+                if let replacement {
+                    result += replacement
+                    index = text.index(after: end)
+                    continue
+                }
+            }
+            result.append(text[index])
+            index = text.index(after: index)
+        }
+        return result
+    }
+}
+
+/// PDF text per page through poppler's `pdftotext` (pages separated by form feeds).
+enum PDFText {
+    static func pages(of url: URL) throws -> [LoadedDocument.Page] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        process.arguments = ["-enc", "UTF-8", "-eol", "unix", url.path, "-"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw ContentError("cannot run pdftotext (install poppler-utils): \(error)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let reason = message.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
+            throw ContentError("unreadable PDF: \(reason)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        var pages = text.components(separatedBy: "\u{0C}")
+        if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
+        return pages.enumerated().map { LoadedDocument.Page(number: $0 + 1, text: $1) }
+    }
+}

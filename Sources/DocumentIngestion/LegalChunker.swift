@@ -1,0 +1,287 @@
+import Foundation
+
+/// A piece of a document small enough to embed, with where it came from.
+public struct Chunk: Sendable, Equatable, Codable {
+    /// Position of the chunk in its document, from 0.
+    public var ordinal: Int
+    public var text: String
+    /// Structural path at the chunk's start, outermost first: ["Capítulo XIV", "Art. 147", "§ 2º"].
+    public var structure: [String]
+    /// Structural label where the chunk ends, when it spans several units ("Art. 149").
+    public var endStructure: String?
+    public var firstPage: Int?
+    public var lastPage: Int?
+    /// Size in the embedding model's tokens (as counted by the chunker's counter).
+    public var tokens: Int
+
+    /// Human-readable location: "p. 3–4, Capítulo XIV › Art. 147 › § 2º".
+    public var location: String {
+        var parts: [String] = []
+        if let firstPage {
+            parts.append(lastPage.map { $0 != firstPage ? "p. \(firstPage)–\($0)" : "p. \(firstPage)" } ?? "p. \(firstPage)")
+        }
+        if !structure.isEmpty {
+            var path = structure.joined(separator: " › ")
+            if let endStructure, endStructure != structure.last { path += " a \(endStructure)" }
+            parts.append(path)
+        }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// Splits documents at the boundaries of Portuguese legal and regulatory text — Título, Capítulo,
+/// Seção, `Art. N`, `§`, incisos (`I -`), alíneas (`a)`) and Markdown headings — before falling back
+/// to paragraphs, sentences and words, so that no chunk exceeds `size` tokens of the embedding
+/// model. Small neighbouring units are merged; a unit split in several chunks carries `overlap`
+/// tokens of whole sentences from one chunk into the next.
+public struct LegalChunker: Sendable {
+    public let size: Int
+    public let overlap: Int
+    private let countTokens: @Sendable (String) -> Int
+
+    /// - Parameters:
+    ///   - size: most tokens per chunk (`CHUNK_SIZE`, in embedding-model tokens).
+    ///   - overlap: tokens repeated between consecutive chunks of one unit (`CHUNK_OVERLAP`).
+    ///   - countTokens: the embedding model's token count for a text.
+    public init(size: Int, overlap: Int, countTokens: @escaping @Sendable (String) -> Int) {
+        precondition(size >= 16, "chunk size must be at least 16 tokens")
+        self.size = size
+        self.overlap = max(0, min(overlap, size / 2))
+        self.countTokens = countTokens
+    }
+
+    // MARK: - Structure
+
+    /// A run of text under one structural marker.
+    struct Block {
+        var level: Int          // structural depth of its marker (Int.max for plain text)
+        var label: String?      // "Art. 147", "§ 2º", a heading…
+        var path: [String]      // labels from the outermost unit to this block's
+        var text: String
+        var page: Int?
+        var unit: Int           // index of the top-level unit (article or heading) it belongs to
+    }
+
+    // NSRegularExpression is immutable and safe to share for matching.
+
+    /// Markers in order of depth: (level, pattern, label builder).
+    nonisolated(unsafe) private static let markers: [(Int, NSRegularExpression, (NSTextCheckingResult, NSString) -> String)] = {
+        func regex(_ pattern: String) -> NSRegularExpression {
+            try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        }
+        func group(_ match: NSTextCheckingResult, _ line: NSString, _ index: Int) -> String {
+            match.range(at: index).location == NSNotFound ? "" : line.substring(with: match.range(at: index))
+        }
+        return [
+            (1, regex(#"^(?:LIVRO|PARTE)\s+([IVXLCDM]+|\d+|[A-ZÇÃÉÊÍÓÔÚ]+)\b"#), { "Livro \(group($0, $1, 1))" }),
+            (2, regex(#"^T[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Título \(group($0, $1, 1).uppercased())" }),
+            (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Capítulo \(group($0, $1, 1).uppercased())" }),
+            (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Seção \(group($0, $1, 1).uppercased())" }),
+            (5, regex(#"^SUBSE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Subseção \(group($0, $1, 1).uppercased())" }),
+            (10, regex(#"^Art(?:igo|\.)?\s*(\d+(?:\.\d+)*)\s*(?:º|°|o\b)?(-[A-Z])?"#), {
+                let number = group($0, $1, 1)
+                let ordinal = (Int(number.replacingOccurrences(of: ".", with: "")) ?? 10) < 10 ? "º" : ""
+                return "Art. \(number)\(ordinal)\(group($0, $1, 2).uppercased())"
+            }),
+            (11, regex(#"^§\s*(\d+)\s*(?:º|°|o\b)?"#), {
+                let number = group($0, $1, 1)
+                return "§ \(number)\((Int(number) ?? 10) < 10 ? "º" : "")"
+            }),
+            (11, regex(#"^Par[áa]grafo\s+[úu]nico"#), { _, _ in "Parágrafo único" }),
+            (12, regex(#"^([IVXLCDM]+)\s*[-–—]\s"#), { "inciso \(group($0, $1, 1).uppercased())" }),
+            (13, regex(#"^([a-z])\)\s"#), { "alínea \(group($0, $1, 1).lowercased())" }),
+        ]
+    }()
+
+    nonisolated(unsafe) private static let markdownHeading = try! NSRegularExpression(pattern: #"^(#{1,6})\s+(.+)$"#)
+
+    /// The structural marker a line starts with, if any: (level, label).
+    static func marker(of line: String) -> (Int, String)? {
+        let ns = line as NSString
+        let range = NSRange(location: 0, length: ns.length)
+        if let match = markdownHeading.firstMatch(in: line, range: range) {
+            let level = match.range(at: 1).length
+            let title = ns.substring(with: match.range(at: 2)).trimmingCharacters(in: .whitespaces)
+            // A heading that is itself a legal marker ("## Art. 5º") takes the legal level.
+            if let legal = marker(of: title) { return legal }
+            return (level, String(title.prefix(80)))
+        }
+        for (level, regex, label) in markers {
+            if let match = regex.firstMatch(in: line, range: range) { return (level, label(match, ns)) }
+        }
+        return nil
+    }
+
+    /// Blocks of the document with their structural paths.
+    func blocks(of document: LoadedDocument) -> [Block] {
+        var blocks: [Block] = []
+        var stack: [(level: Int, label: String)] = []
+        var unit = 0
+        var current: Block?
+        func flush() {
+            if var block = current {
+                block.text = block.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !block.text.isEmpty { blocks.append(block) }
+            }
+            current = nil
+        }
+        for page in document.pages {
+            for rawLine in page.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                let line = rawLine.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty {
+                    // A blank line ends a plain paragraph; marked units continue across it only
+                    // when the next line is not new structure (handled by the marker test below).
+                    if current?.label == nil { flush() } else { current?.text += "\n" }
+                    continue
+                }
+                if let (level, label) = Self.marker(of: line) {
+                    flush()
+                    while let top = stack.last, top.level >= level { stack.removeLast() }
+                    stack.append((level, label))
+                    if level <= 10 { unit += 1 }
+                    current = Block(level: level, label: label, path: stack.map(\.label), text: line, page: page.number, unit: unit)
+                } else if current != nil {
+                    current!.text += (current!.text.hasSuffix("\n") ? "" : "\n") + line
+                } else {
+                    current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
+                }
+            }
+            // Pages end paragraphs of plain text; a marked unit may run onto the next page.
+            if current?.label == nil { flush() }
+        }
+        flush()
+        return blocks
+    }
+
+    // MARK: - Chunks
+
+    /// The chunks of `document`, in order.
+    public func chunk(_ document: LoadedDocument) -> [Chunk] {
+        var chunks: [Chunk] = []
+        var open: (pieces: [Piece], tokens: Int)? = nil
+
+        func close() {
+            guard let current = open, !current.pieces.isEmpty else { open = nil; return }
+            let text = current.pieces.map(\.text).joined(separator: "\n")
+            let first = current.pieces.first!, last = current.pieces.last!
+            chunks.append(Chunk(
+                ordinal: chunks.count, text: text, structure: first.path,
+                endStructure: last.path.last != first.path.last ? last.path.last : nil,
+                firstPage: current.pieces.compactMap(\.page).first, lastPage: current.pieces.compactMap(\.page).last,
+                tokens: countTokens(text)))
+            open = nil
+        }
+
+        for piece in pieces(of: blocks(of: document)) {
+            if let current = open {
+                let sameUnit = current.pieces.last!.unit == piece.unit
+                let combined = countTokens((current.pieces.map(\.text) + [piece.text]).joined(separator: "\n"))
+                let startsNewUnit = !sameUnit && current.tokens >= size / 3
+                if combined > size || startsNewUnit {
+                    close()
+                    if sameUnit && piece.isContinuation, let carried = carryOver(from: chunks.last!.text, unit: piece) {
+                        open = ([carried], carried.tokens)
+                    }
+                }
+            }
+            if open == nil {
+                open = ([piece], piece.tokens)
+            } else {
+                open!.pieces.append(piece)
+                open!.tokens = countTokens(open!.pieces.map(\.text).joined(separator: "\n"))
+            }
+            if open!.tokens > size {
+                // Only possible when the carried overlap plus the piece exceed the size: drop the overlap.
+                open = ([piece], piece.tokens)
+            }
+        }
+        close()
+        return chunks
+    }
+
+    /// A block, or a part of one when the block alone exceeds the size.
+    struct Piece {
+        var text: String
+        var path: [String]
+        var page: Int?
+        var unit: Int
+        var tokens: Int
+        /// A later part of a split block (or overlap carried into the next chunk).
+        var isContinuation: Bool
+    }
+
+    /// Blocks as pieces of at most `size` tokens: whole blocks when they fit, else their sentences
+    /// (packed), else a sentence's words.
+    func pieces(of blocks: [Block]) -> [Piece] {
+        var result: [Piece] = []
+        for block in blocks {
+            let tokens = countTokens(block.text)
+            if tokens <= size {
+                result.append(Piece(text: block.text, path: block.path, page: block.page, unit: block.unit, tokens: tokens, isContinuation: false))
+                continue
+            }
+            var first = true
+            // Later parts leave room for the overlap carried in front of them.
+            for part in split(block.text, budget: size - overlap) {
+                result.append(Piece(text: part, path: block.path, page: block.page, unit: block.unit, tokens: countTokens(part), isContinuation: !first))
+                first = false
+            }
+        }
+        return result
+    }
+
+    /// Splits an oversized text into parts of at most `budget` tokens at sentence, then word, boundaries.
+    func split(_ text: String, budget: Int) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        for sentence in Self.sentences(of: text) {
+            let candidate = current.isEmpty ? sentence : current + " " + sentence
+            if countTokens(candidate) <= budget {
+                current = candidate
+                continue
+            }
+            if !current.isEmpty { parts.append(current) }
+            if countTokens(sentence) <= budget {
+                current = sentence
+            } else {
+                var words = ""
+                for word in sentence.split(separator: " ") {
+                    let next = words.isEmpty ? String(word) : words + " " + word
+                    if countTokens(next) <= budget || words.isEmpty { words = next } else { parts.append(words); words = String(word) }
+                }
+                current = words
+            }
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
+    }
+
+    nonisolated(unsafe) private static let sentenceEnd = try! NSRegularExpression(pattern: #"(?<=[.!?;:])\s+(?=[A-ZÀ-Ú0-9§\"“(])"#)
+
+    static func sentences(of text: String) -> [String] {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        let ns = flat as NSString
+        var result: [String] = []
+        var start = 0
+        for match in sentenceEnd.matches(in: flat, range: NSRange(location: 0, length: ns.length)) {
+            result.append(ns.substring(with: NSRange(location: start, length: match.range.location - start)))
+            start = match.range.location + match.range.length
+        }
+        result.append(ns.substring(from: start))
+        return result.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The last whole sentences of `text` that fit in `overlap` tokens, as a continuation piece.
+    private func carryOver(from text: String, unit piece: Piece) -> Piece? {
+        guard overlap > 0 else { return nil }
+        var carried: [String] = []
+        for sentence in Self.sentences(of: text).reversed() {
+            let candidate = ([sentence] + carried).joined(separator: " ")
+            if countTokens(candidate) > overlap { break }
+            carried.insert(sentence, at: 0)
+        }
+        guard !carried.isEmpty else { return nil }
+        let joined = carried.joined(separator: " ")
+        return Piece(text: joined, path: piece.path, page: piece.page, unit: piece.unit, tokens: countTokens(joined), isContinuation: true)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A document's text as a loader read it: one entry per page (PDF) or a single page.
+public struct LoadedDocument: Sendable, Equatable {
+    public struct Page: Sendable, Equatable {
+        /// 1-based page number for paginated formats (PDF), nil otherwise.
+        public var number: Int?
+        public var text: String
+
+        public init(number: Int?, text: String) {
+            self.number = number
+            self.text = text
+        }
+    }
+
+    /// Path relative to the data folder, with `/` separators: the document's identity.
+    public var path: String
+    public var format: DocumentFormat
+    public var pages: [Page]
+
+    public init(path: String, format: DocumentFormat, pages: [Page]) {
+        self.path = path
+        self.format = format
+        self.pages = pages
+    }
+
+    /// The document's title: its first Markdown heading, else its file name.
+    public var title: String {
+        for page in pages {
+            for line in page.text.split(separator: "\n", omittingEmptySubsequences: true) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix("# ") { return String(trimmed.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        return (path as NSString).lastPathComponent
+    }
+}
+
+/// The formats Guichê ingests, by file extension.
+public enum DocumentFormat: String, Sendable, CaseIterable, Codable {
+    case text = "txt", markdown = "md", csv, json, html, pdf, docx
+
+    public init?(fileExtension: String) {
+        switch fileExtension.lowercased() {
+        case "txt", "text": self = .text
+        case "md", "markdown": self = .markdown
+        case "csv": self = .csv
+        case "json": self = .json
+        case "html", "htm": self = .html
+        case "pdf": self = .pdf
+        case "docx": self = .docx
+        default: return nil
+        }
+    }
+}
+
+/// Why a file could not be read; the ingest report carries it with the path.
+public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}

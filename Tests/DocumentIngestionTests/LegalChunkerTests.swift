@@ -1,0 +1,130 @@
+@testable import DocumentIngestion
+import Foundation
+import LlamaRuntime
+import Testing
+import TestSupport
+
+/// Counts words: isolates the chunker's logic from any tokenizer.
+let wordCount: @Sendable (String) -> Int = { $0.split(whereSeparator: { $0 == " " || $0 == "\n" }).count }
+
+let codigoDeTransito = """
+# Código de Trânsito Brasileiro (trechos)
+
+CAPÍTULO XIV
+DA HABILITAÇÃO
+
+Art. 140. A habilitação para conduzir veículo automotor e elétrico será apurada por meio de exames que deverão ser realizados junto ao órgão ou entidade executivos do Estado ou do Distrito Federal, do domicílio ou residência do candidato, ou na sede estadual ou distrital do próprio órgão, devendo o condutor preencher os seguintes requisitos:
+I - ser penalmente imputável;
+II - saber ler e escrever;
+III - possuir Carteira de Identidade ou equivalente.
+Parágrafo único. As informações do candidato à habilitação serão cadastradas no RENACH.
+
+Art. 147. O candidato à habilitação deverá submeter-se a exames realizados pelo órgão executivo de trânsito, na seguinte ordem:
+I - de aptidão física e mental;
+II - (VETADO)
+III - escrito, sobre legislação de trânsito;
+IV - de noções de primeiros socorros, conforme regulamentação do CONTRAN;
+V - de direção veicular, realizado na via pública, em veículo da categoria para a qual estiver habilitando-se.
+§ 1º Os resultados dos exames e a identificação dos respectivos examinadores serão registrados no RENACH.
+§ 2º O exame de aptidão física e mental, a ser realizado no local de residência ou domicílio do examinado, será preventivo e renovável a cada dez anos para condutores com menos de cinquenta anos de idade, a cada cinco anos para condutores entre cinquenta e setenta anos e a cada três anos para condutores com setenta anos ou mais.
+§ 3º O exame previsto no § 2º incluirá avaliação psicológica preliminar e complementar sempre que a ele se submeter o condutor que exerce atividade remunerada ao veículo.
+
+Art. 148. Os exames de habilitação, exceto os de direção veicular, poderão ser aplicados por entidades públicas ou privadas credenciadas pelo órgão executivo de trânsito dos Estados e do Distrito Federal, de acordo com as normas estabelecidas pelo CONTRAN.
+"""
+
+@Suite("Legal chunker")
+struct LegalChunkerTests {
+    @Test("structural markers of Portuguese legal text are recognised", arguments: [
+        ("Art. 147. O candidato", "Art. 147"), ("Art. 1º Esta Lei", "Art. 1º"), ("Artigo 5 - texto", "Art. 5º"),
+        ("Art. 282-A. O proprietário", "Art. 282-A"), ("§ 2º O exame", "§ 2º"), ("§ 10. Texto", "§ 10"),
+        ("Parágrafo único. As informações", "Parágrafo único"), ("II - saber ler", "inciso II"),
+        ("IV – de noções", "inciso IV"), ("a) fulano", "alínea a"), ("CAPÍTULO XIV", "Capítulo XIV"),
+        ("TÍTULO II", "Título II"), ("Seção III", "Seção III"), ("## Renovação da CNH", "Renovação da CNH"),
+        ("## Art. 5º Todos", "Art. 5º"),
+    ])
+    func markers(line: String, label: String) {
+        #expect(LegalChunker.marker(of: line)?.1 == label)
+    }
+
+    @Test("plain sentences are not mistaken for structure", arguments: [
+        "O condutor deve renovar a CNH.", "Isso vale para o art. 147 também.", "Item importante: a taxa.", "Ia ao DETRAN - hoje",
+    ])
+    func notMarkers(line: String) {
+        #expect(LegalChunker.marker(of: line) == nil)
+    }
+
+    @Test("chunks follow articles and record their structural path")
+    func followsArticles() {
+        let chunker = LegalChunker(size: 120, overlap: 10, countTokens: wordCount)
+        let chunks = chunker.chunk(LoadedDocument(path: "ctb.md", format: .markdown, pages: [.init(number: nil, text: codigoDeTransito)]))
+        #expect(chunks.allSatisfy { $0.tokens <= 120 })
+        // Each article starts its own chunk, under its chapter.
+        let art147 = chunks.filter { $0.text.contains("Art. 147.") }
+        #expect(art147.count == 1)
+        #expect(art147[0].structure.suffix(2) == ["Capítulo XIV", "Art. 147"])
+        #expect(!chunks.contains { $0.text.contains("Art. 140.") && $0.text.contains("Art. 147.") })
+        // The § 2º text is findable with its location.
+        let renewal = chunks.first { $0.text.contains("renovável a cada dez anos") }!
+        #expect(renewal.location.contains("Art. 147"))
+        #expect(chunks.map(\.ordinal) == Array(0..<chunks.count))
+    }
+
+    @Test("an article larger than a chunk is split at its paragraphs, each chunk within the size")
+    func splitsLargeArticles() {
+        let chunker = LegalChunker(size: 45, overlap: 8, countTokens: wordCount)
+        let chunks = chunker.chunk(LoadedDocument(path: "ctb.md", format: .markdown, pages: [.init(number: nil, text: codigoDeTransito)]))
+        #expect(chunks.allSatisfy { $0.tokens <= 45 })
+        let paragraph2 = chunks.first { $0.text.contains("renovável a cada dez anos") }!
+        #expect(paragraph2.structure.last == "§ 2º" || paragraph2.location.contains("§ 2º"))
+        // No text is lost.
+        let words = Set(codigoDeTransito.split(whereSeparator: \.isWhitespace).map(String.init))
+        let chunked = Set(chunks.flatMap { $0.text.split(whereSeparator: \.isWhitespace).map(String.init) })
+        #expect(words.subtracting(chunked).isEmpty)
+    }
+
+    @Test("long unstructured text is split at sentences with overlap between consecutive chunks")
+    func overlap() {
+        let sentences = (1...40).map { "Esta é a frase número \($0) sobre o processo de renovação." }
+        let text = sentences.joined(separator: " ")
+        let chunker = LegalChunker(size: 50, overlap: 12, countTokens: wordCount)
+        let chunks = chunker.chunk(LoadedDocument(path: "a.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        #expect(chunks.count > 3)
+        #expect(chunks.allSatisfy { $0.tokens <= 50 })
+        for (previous, next) in zip(chunks, chunks.dropFirst()) {
+            let lastSentence = LegalChunker.sentences(of: previous.text).last!
+            #expect(next.text.hasPrefix(lastSentence), "consecutive chunks should share the boundary sentence")
+        }
+    }
+
+    @Test("a sentence longer than a chunk is split by words")
+    func hugeSentence() {
+        let text = (1...300).map { "palavra\($0)" }.joined(separator: " ")
+        let chunks = LegalChunker(size: 40, overlap: 0, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "a.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        #expect(chunks.allSatisfy { $0.tokens <= 40 })
+        #expect(chunks.map(\.text).joined(separator: " ") == text)
+    }
+
+    @Test("pages are recorded, and small neighbouring paragraphs are merged")
+    func pages() {
+        let document = LoadedDocument(path: "a.pdf", format: .pdf, pages: [
+            .init(number: 1, text: "Primeiro parágrafo curto.\n\nSegundo parágrafo curto."),
+            .init(number: 2, text: "Terceiro parágrafo na página dois."),
+        ])
+        let chunks = LegalChunker(size: 100, overlap: 0, countTokens: wordCount).chunk(document)
+        #expect(chunks.count == 1)
+        #expect(chunks[0].firstPage == 1 && chunks[0].lastPage == 2)
+        #expect(chunks[0].location == "p. 1–2")
+    }
+
+    @Test("with the real e5 tokenizer no chunk exceeds the size")
+    func realTokenizer() throws {
+        let model = TestModels.e5
+        let count: @Sendable (String) -> Int = { (try? model.tokenize($0, addSpecial: true).count) ?? Int.max }
+        let long = String(repeating: codigoDeTransito, count: 3)
+        let chunks = LegalChunker(size: 96, overlap: 16, countTokens: count)
+            .chunk(LoadedDocument(path: "ctb.md", format: .markdown, pages: [.init(number: nil, text: long)]))
+        #expect(chunks.count > 5)
+        for chunk in chunks { #expect(count(chunk.text) <= 96) }
+    }
+}
