@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         /// llama.cpp's C API (llama.h), located through pkg-config.
@@ -43,6 +45,16 @@ let package = Package(
         .target(
             name: "DocumentIngestion",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        /// The RAG core: index store (SQLite through GRDB), folder sync, hybrid retrieval, answers.
+        .target(
+            name: "RAGCore",
+            dependencies: [
+                "LlamaRuntime", "DocumentIngestion",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// What every HTTP service shares: OpenAI-shaped JSON errors, request decoding, metrics,
         /// configuration and logging.
@@ -93,6 +105,10 @@ let package = Package(
         .testTarget(
             name: "DocumentIngestionTests",
             dependencies: ["DocumentIngestion", "LlamaRuntime", "TestSupport"]
+        ),
+        .testTarget(
+            name: "RAGCoreTests",
+            dependencies: ["RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport"]
         ),
         .testTarget(
             name: "ServiceTests",

@@ -191,7 +191,7 @@ enum HTMLText {
                      "sect": "§", "ccedil": "ç", "atilde": "ã", "otilde": "õ", "aacute": "á", "eacute": "é", "iacute": "í",
                      "oacute": "ó", "uacute": "ú", "acirc": "â", "ecirc": "ê", "ocirc": "ô", "agrave": "à", "Ccedil": "Ç",
                      "Atilde": "Ã", "Aacute": "Á", "Eacute": "É", "Iacute": "Í", "Oacute": "Ó", "Uacute": "Ú", "ndash": "–",
-                     "mdash": "—", "hellip": "…", "laquo": "«", "raquo": "»", "ldquo": "“", "rdquo": "”"]
+                     "mdash": "—", "hellip": "…", "percnt": "%", "laquo": "«", "raquo": "»", "ldquo": "“", "rdquo": "”"]
         var result = ""
         var index = text.startIndex
         while index < text.endIndex {

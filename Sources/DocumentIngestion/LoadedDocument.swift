@@ -24,13 +24,16 @@ public struct LoadedDocument: Sendable, Equatable {
         self.pages = pages
     }
 
-    /// The document's title: its first Markdown heading, else its file name.
+    /// The document's title: its first Markdown heading; for prose formats a short first line;
+    /// else its file name.
     public var title: String {
-        for page in pages {
-            for line in page.text.split(separator: "\n", omittingEmptySubsequences: true) {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.hasPrefix("# ") { return String(trimmed.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
-            }
+        let lines = pages.flatMap { $0.text.split(separator: "\n", omittingEmptySubsequences: true) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let heading = lines.first(where: { $0.hasPrefix("# ") }) {
+            return String(heading.dropFirst(2)).trimmingCharacters(in: .whitespaces)
+        }
+        if [.text, .pdf, .docx, .html].contains(format), let first = lines.first, first.count <= 100 {
+            return first
         }
         return (path as NSString).lastPathComponent
     }

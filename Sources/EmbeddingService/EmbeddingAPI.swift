@@ -1,12 +1,9 @@
 import Foundation
 import Hummingbird
+import LlamaRuntime
 import ServiceSupport
 
-/// What a text is, for models trained with different prefixes for queries and documents
-/// (e5: "query: " / "passage: "). Models without prefixes ignore it.
-enum TextKind: String, Decodable {
-    case query, document
-
+extension EmbeddingInputKind {
     /// `/embed`'s Portuguese field `tipo`: `consulta` or `documento`.
     init(tipo: String) throws {
         switch tipo {
@@ -63,7 +60,7 @@ struct OpenAIEmbeddingRequest: Decodable {
     var input: Input
     var model: String?
     /// `query` or `document` (default), for models with query/document prefixes.
-    var inputType: TextKind?
+    var inputType: EmbeddingInputKind?
     var encodingFormat: EncodingFormat?
     var dimensions: Int?
     var user: String?

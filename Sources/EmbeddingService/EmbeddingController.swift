@@ -29,7 +29,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
     @Sendable func embed(request: Request, context: Context) async throws -> EmbedResponse {
         let body = try await JSONRequest.decode(EmbedRequest.self, from: request, context: context)
         try check(body.texts, field: "texts")
-        let kind = try body.tipo.map(TextKind.init(tipo:)) ?? .document
+        let kind = try body.tipo.map(EmbeddingInputKind.init(tipo:)) ?? .document
         return EmbedResponse(embeddings: try await batcher.embed(prefixes.apply(to: body.texts, kind: kind)).embeddings)
     }
 
@@ -67,27 +67,5 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if let index = texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
             throw APIError.invalidRequest("\(field)[\(index)] is empty", param: "\(field)[\(index)]")
         }
-    }
-}
-
-/// Prefixes some embedding models expect (e5: `query: ` and `passage: `); empty for the others.
-public struct EmbeddingPrefixes: Sendable, Equatable {
-    public var query: String
-    public var document: String
-
-    public init(query: String = "", document: String = "") {
-        self.query = query
-        self.document = document
-    }
-
-    /// The prefixes recorded in the model's GGUF (none for models that need none).
-    public init(model: LlamaModel) {
-        let prefixes = model.embeddingPrefixes
-        self.init(query: prefixes.query, document: prefixes.document)
-    }
-
-    func apply(to texts: [String], kind: TextKind) -> [String] {
-        let prefix = kind == .query ? query : document
-        return prefix.isEmpty ? texts : texts.map { prefix + $0 }
     }
 }

@@ -1,0 +1,77 @@
+import DocumentIngestion
+import Foundation
+
+/// A document as the index knows it.
+public struct StoredDocument: Sendable, Equatable, Codable {
+    /// Path relative to the data folder: the document's identity.
+    public var path: String
+    /// SHA-256 of the file's bytes when it was indexed.
+    public var contentHash: String
+    public var format: String
+    public var title: String
+    public var chunkCount: Int
+    public var indexedAt: Date
+
+    public init(path: String, contentHash: String, format: String, title: String, chunkCount: Int, indexedAt: Date) {
+        self.path = path
+        self.contentHash = contentHash
+        self.format = format
+        self.title = title
+        self.chunkCount = chunkCount
+        self.indexedAt = indexedAt
+    }
+}
+
+/// A chunk with its vector, ready to store.
+public struct NewChunk: Sendable {
+    public var chunk: Chunk
+    public var vector: [Float]
+
+    public init(chunk: Chunk, vector: [Float]) {
+        self.chunk = chunk
+        self.vector = vector
+    }
+}
+
+/// A stored chunk, as retrieval returns it.
+public struct IndexedChunk: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var documentPath: String
+    public var documentTitle: String
+    public var ordinal: Int
+    public var text: String
+    public var location: String
+    public var tokens: Int
+}
+
+/// All vectors of a collection, row-major, with their chunk ids: what dense search loads.
+public struct VectorSnapshot: Sendable {
+    public var ids: [Int64]
+    public var dimensions: Int
+    public var values: [Float]
+
+    public init(ids: [Int64], dimensions: Int, values: [Float]) {
+        self.ids = ids
+        self.dimensions = dimensions
+        self.values = values
+    }
+}
+
+/// Where a collection's documents, chunks, vectors and keyword index live. The embedded default is
+/// `SQLiteIndexStore`; a PostgreSQL + pgvector implementation serves replicated deployments.
+public protocol IndexStore: Sendable {
+    /// The embedding model the collection was built with; nil for a new collection.
+    func embeddingModel() async throws -> EmbeddingModelFingerprint?
+    /// Empties the collection and records `model` (one transaction): a full re-embed follows.
+    func reset(for model: EmbeddingModelFingerprint) async throws
+    func documents() async throws -> [StoredDocument]
+    /// Replaces a document and all its chunks in one transaction: a crash leaves either the old
+    /// version or the new one, never half a document or duplicates.
+    func replace(_ document: StoredDocument, chunks: [NewChunk]) async throws
+    func remove(documentPath: String) async throws
+    func vectors() async throws -> VectorSnapshot
+    func chunks(ids: [Int64]) async throws -> [IndexedChunk]
+    /// BM25 over text, location and title, diacritics folded: chunk ids, best first.
+    func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [Int64]
+    func chunkCount() async throws -> Int
+}

@@ -1,0 +1,149 @@
+import DocumentIngestion
+import Foundation
+import Logging
+
+/// What a sync did.
+public struct IngestReport: Sendable, Codable, Equatable {
+    public struct Failure: Sendable, Codable, Equatable {
+        public var path: String
+        public var reason: String
+    }
+
+    public var added: [String] = []
+    public var updated: [String] = []
+    public var removed: [String] = []
+    public var unchanged: [String] = []
+    public var failed: [Failure] = []
+    /// Chunks embedded by this sync.
+    public var chunksEmbedded = 0
+    /// The embedding model changed, so every document was embedded again.
+    public var fullReembed = false
+
+    enum CodingKeys: String, CodingKey {
+        case added, updated, removed, unchanged, failed
+        case chunksEmbedded = "chunks_embedded"
+        case fullReembed = "full_reembed"
+    }
+}
+
+/// Keeps a collection equal to a folder: new and changed documents are chunked and embedded,
+/// deleted ones disappear, unchanged ones cost one hash. A different embedding model (name,
+/// dimensions or file) empties the collection first and re-embeds everything (logged).
+public actor Indexer {
+    public let dataDirectory: URL
+    private let store: any IndexStore
+    private let embedding: any TextEmbedding
+    private let chunker: LegalChunker
+    private let batchSize: Int
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - chunkSize, chunkOverlap: `CHUNK_SIZE` / `CHUNK_OVERLAP`, in embedding-model tokens; the
+    ///     size is lowered to what the model reads once the chunk's heading is added.
+    ///   - batchSize: texts per embedding call (`EMBEDDING_BATCH_SIZE`).
+    public init(
+        dataDirectory: URL, store: any IndexStore, embedding: any TextEmbedding,
+        chunkSize: Int, chunkOverlap: Int, batchSize: Int, logger: Logger
+    ) {
+        self.dataDirectory = dataDirectory.standardizedFileURL
+        self.store = store
+        self.embedding = embedding
+        let size = min(chunkSize, embedding.maxInputTokens - Self.headingAllowance)
+        self.chunker = LegalChunker(size: max(16, size), overlap: chunkOverlap) { text in
+            (try? embedding.documentTokenCount(text)) ?? Int.max
+        }
+        self.batchSize = max(1, batchSize)
+        self.logger = logger
+    }
+
+    /// Tokens kept free in every chunk for the "title — location" line embedded with it.
+    static let headingAllowance = 48
+
+    /// Brings the collection in line with the folder.
+    public func sync() async throws -> IngestReport {
+        var report = IngestReport()
+        let model = embedding.fingerprint
+        let stored = try await store.embeddingModel()
+        if stored != model {
+            if let stored {
+                logger.notice("embedding model changed: re-embedding every document", metadata: [
+                    "from": "\(stored)", "to": "\(model)",
+                ])
+                report.fullReembed = true
+            }
+            try await store.reset(for: model)
+        }
+        let known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
+        let files = try scan()
+        for (path, url) in files {
+            let data: Data
+            do {
+                data = try Data(contentsOf: url)
+            } catch {
+                report.failed.append(.init(path: path, reason: "cannot read: \(error.localizedDescription)"))
+                continue
+            }
+            let hash = ContentHash.sha256(data)
+            if let previous = known[path], previous.contentHash == hash {
+                report.unchanged.append(path)
+                continue
+            }
+            do {
+                let document = try DocumentLoader.load(url, path: path)
+                let chunks = chunker.chunk(document)
+                let vectors = try await embed(chunks, title: document.title)
+                try await store.replace(
+                    StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: document.title,
+                                   chunkCount: chunks.count, indexedAt: Date()),
+                    chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1) })
+                report.chunksEmbedded += chunks.count
+                if known[path] == nil { report.added.append(path) } else { report.updated.append(path) }
+                logger.info("indexed", metadata: ["document": "\(path)", "chunks": "\(chunks.count)"])
+            } catch let error as LoadError {
+                report.failed.append(.init(path: path, reason: error.reason))
+                logger.warning("document skipped", metadata: ["document": "\(path)", "reason": "\(error.reason)"])
+            }
+        }
+        for path in known.keys.sorted() where files[path] == nil {
+            try await store.remove(documentPath: path)
+            report.removed.append(path)
+            logger.info("removed", metadata: ["document": "\(path)"])
+        }
+        return report
+    }
+
+    /// The text embedded for a chunk: its document and location, then its text.
+    static func embeddingText(_ chunk: Chunk, title: String) -> String {
+        let heading = chunk.location.isEmpty ? title : "\(title) — \(chunk.location)"
+        return heading + "\n" + chunk.text
+    }
+
+    private func embed(_ chunks: [Chunk], title: String) async throws -> [[Float]] {
+        var texts = chunks.map { Self.embeddingText($0, title: title) }
+        // A heading longer than its allowance (a very long title) gives way to the text.
+        for index in texts.indices where (try? embedding.documentTokenCount(texts[index])) ?? 0 > embedding.maxInputTokens {
+            texts[index] = chunks[index].text
+        }
+        var vectors: [[Float]] = []
+        for start in stride(from: 0, to: texts.count, by: batchSize) {
+            vectors += try await embedding.embed(Array(texts[start..<min(start + batchSize, texts.count)]), kind: .document)
+        }
+        return vectors
+    }
+
+    /// Supported files under the data folder (hidden files and folders skipped), by relative path.
+    func scan() throws -> [String: URL] {
+        var files: [String: URL] = [:]
+        guard let enumerator = FileManager.default.enumerator(
+            at: dataDirectory, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return files }
+        let root = dataDirectory.path.hasSuffix("/") ? dataDirectory.path : dataDirectory.path + "/"
+        for case let url as URL in enumerator {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
+                  DocumentFormat(fileExtension: url.pathExtension) != nil else { continue }
+            let path = url.standardizedFileURL.path
+            files[path.hasPrefix(root) ? String(path.dropFirst(root.count)) : url.lastPathComponent] = url
+        }
+        return files
+    }
+}

@@ -1,0 +1,178 @@
+import DocumentIngestion
+import Foundation
+import GRDB
+
+/// The embedded index: one SQLite database per collection (`.rag_db/<COLLECTION_NAME>.sqlite`),
+/// vectors as float32 blobs, an FTS5 table with diacritics folded for BM25.
+public final class SQLiteIndexStore: IndexStore {
+    private let database: DatabaseQueue
+
+    /// Opens (creating and migrating when needed) the collection at `path`; `nil` opens an
+    /// in-memory database (tests).
+    public init(path: String?) throws {
+        if let path {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            database = try DatabaseQueue(path: path, configuration: configuration)
+        } else {
+            database = try DatabaseQueue()
+        }
+        try Self.migrator.migrate(database)
+    }
+
+    /// The collection's database file for `name` under `directory`.
+    public static func path(directory: String, collection name: String) -> String {
+        let safe = name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+        return (directory as NSString).appendingPathComponent(String(safe) + ".sqlite")
+    }
+
+    /// Named, frozen migrations: add new ones, never edit these.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: collection, documents, chunks, keyword index") { db in
+            try db.create(table: "collection") { t in
+                t.primaryKey("id", .integer, onConflict: .replace).check { $0 == 1 }
+                t.column("model_name", .text).notNull()
+                t.column("dimensions", .integer).notNull()
+                t.column("model_digest", .text).notNull()
+            }
+            try db.create(table: "document") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("content_hash", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("title", .text).notNull()
+                t.column("chunk_count", .integer).notNull()
+                t.column("indexed_at", .datetime).notNull()
+            }
+            try db.create(table: "chunk") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("document_id", .integer).notNull().indexed().references("document", onDelete: .cascade)
+                t.column("ordinal", .integer).notNull()
+                t.column("text", .text).notNull()
+                t.column("location", .text).notNull()
+                t.column("tokens", .integer).notNull()
+                t.column("vector", .blob).notNull()
+            }
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE chunk_fts USING fts5(
+                    text, location, title, tokenize = 'unicode61 remove_diacritics 2')
+                """)
+        }
+        return migrator
+    }()
+
+    public func embeddingModel() async throws -> EmbeddingModelFingerprint? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT model_name, dimensions, model_digest FROM collection WHERE id = 1").map {
+                EmbeddingModelFingerprint(name: $0["model_name"], dimensions: $0["dimensions"], fileDigest: $0["model_digest"])
+            }
+        }
+    }
+
+    public func reset(for model: EmbeddingModelFingerprint) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM chunk_fts")
+            try db.execute(sql: "DELETE FROM chunk")
+            try db.execute(sql: "DELETE FROM document")
+            try db.execute(
+                sql: "INSERT INTO collection (id, model_name, dimensions, model_digest) VALUES (1, ?, ?, ?)",
+                arguments: [model.name, model.dimensions, model.fileDigest])
+        }
+    }
+
+    public func documents() async throws -> [StoredDocument] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM document ORDER BY path").map {
+                StoredDocument(
+                    path: $0["path"], contentHash: $0["content_hash"], format: $0["format"], title: $0["title"],
+                    chunkCount: $0["chunk_count"], indexedAt: $0["indexed_at"])
+            }
+        }
+    }
+
+    public func replace(_ document: StoredDocument, chunks: [NewChunk]) async throws {
+        try await database.write { db in
+            try Self.delete(path: document.path, in: db)
+            try db.execute(
+                sql: "INSERT INTO document (path, content_hash, format, title, chunk_count, indexed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [document.path, document.contentHash, document.format, document.title, chunks.count, document.indexedAt])
+            let documentID = db.lastInsertedRowID
+            for new in chunks {
+                try db.execute(
+                    sql: "INSERT INTO chunk (document_id, ordinal, text, location, tokens, vector) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [documentID, new.chunk.ordinal, new.chunk.text, new.chunk.location, new.chunk.tokens, Self.blob(new.vector)])
+                try db.execute(
+                    sql: "INSERT INTO chunk_fts (rowid, text, location, title) VALUES (?, ?, ?, ?)",
+                    arguments: [db.lastInsertedRowID, new.chunk.text, new.chunk.location, document.title])
+            }
+        }
+    }
+
+    public func remove(documentPath: String) async throws {
+        try await database.write { db in try Self.delete(path: documentPath, in: db) }
+    }
+
+    private static func delete(path: String, in db: Database) throws {
+        try db.execute(
+            sql: "DELETE FROM chunk_fts WHERE rowid IN (SELECT chunk.id FROM chunk JOIN document ON document.id = chunk.document_id WHERE document.path = ?)",
+            arguments: [path])
+        try db.execute(sql: "DELETE FROM chunk WHERE document_id IN (SELECT id FROM document WHERE path = ?)", arguments: [path])
+        try db.execute(sql: "DELETE FROM document WHERE path = ?", arguments: [path])
+    }
+
+    public func vectors() async throws -> VectorSnapshot {
+        try await database.read { db in
+            let dimensions = try Int.fetchOne(db, sql: "SELECT dimensions FROM collection WHERE id = 1") ?? 0
+            var ids: [Int64] = []
+            var values: [Float] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM chunk ORDER BY id")
+            while let row = try rows.next() {
+                let data: Data = row["vector"]
+                guard data.count == dimensions * 4 else { continue }
+                ids.append(row["id"])
+                data.withUnsafeBytes { values.append(contentsOf: $0.bindMemory(to: Float.self)) }
+            }
+            return VectorSnapshot(ids: ids, dimensions: dimensions, values: values)
+        }
+    }
+
+    public func chunks(ids: [Int64]) async throws -> [IndexedChunk] {
+        guard !ids.isEmpty else { return [] }
+        let found = try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT chunk.id, chunk.ordinal, chunk.text, chunk.location, chunk.tokens, document.path, document.title
+                FROM chunk JOIN document ON document.id = chunk.document_id
+                WHERE chunk.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(ids)).map {
+                IndexedChunk(
+                    id: $0["id"], documentPath: $0["path"], documentTitle: $0["title"], ordinal: $0["ordinal"],
+                    text: $0["text"], location: $0["location"], tokens: $0["tokens"])
+            }
+        }
+        let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+        return ids.compactMap { byID[$0] }
+    }
+
+    public func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [Int64] {
+        guard !query.isEmpty else { return [] }
+        let quoted = { (word: String) in "\"" + word.replacingOccurrences(of: "\"", with: "") + "\"" }
+        let match = (query.phrases.map { quoted($0.joined(separator: " ")) } + query.terms.map(quoted)).joined(separator: " OR ")
+        return try await database.read { db in
+            // bm25 weights: text 1, location 2 (article numbers), title 0.5.
+            try Int64.fetchAll(db, sql: """
+                SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY bm25(chunk_fts, 1.0, 2.0, 0.5) LIMIT ?
+                """, arguments: [match, limit])
+        }
+    }
+
+    public func chunkCount() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunk") ?? 0 }
+    }
+
+    static func blob(_ vector: [Float]) -> Data {
+        vector.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import LlamaRuntime
+
+/// Identifies the embedding model an index was built with: a change means every chunk must be
+/// embedded again.
+public struct EmbeddingModelFingerprint: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var name: String
+    public var dimensions: Int
+    /// A digest of the model file (or what the remote service reports).
+    public var fileDigest: String
+
+    public init(name: String, dimensions: Int, fileDigest: String) {
+        self.name = name
+        self.dimensions = dimensions
+        self.fileDigest = fileDigest
+    }
+
+    public var description: String { "\(name) (\(dimensions) dims, \(fileDigest.prefix(12)))" }
+}
+
+/// What the RAG core needs from an embedding model, in-process or behind the embedding service.
+public protocol TextEmbedding: Sendable {
+    var fingerprint: EmbeddingModelFingerprint { get }
+    /// Most tokens one text may have (special tokens and prefix included).
+    var maxInputTokens: Int { get }
+    /// Tokens `text` takes as a document, prefix included.
+    func documentTokenCount(_ text: String) throws -> Int
+    /// Unit-length vectors, one per text, with the model's prefix for `kind`.
+    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]]
+}
+
+/// The embedding model in this process.
+public struct LocalEmbedding: TextEmbedding {
+    public let embedder: Embedder
+    public let prefixes: EmbeddingPrefixes
+    public let fingerprint: EmbeddingModelFingerprint
+
+    public init(embedder: Embedder, prefixes: EmbeddingPrefixes? = nil) throws {
+        self.embedder = embedder
+        self.prefixes = prefixes ?? EmbeddingPrefixes(model: embedder.model)
+        self.fingerprint = EmbeddingModelFingerprint(
+            name: embedder.model.name, dimensions: embedder.dimensions, fileDigest: try Self.digest(of: embedder.model.path))
+    }
+
+    public var maxInputTokens: Int { embedder.maxInputTokens }
+
+    public func documentTokenCount(_ text: String) throws -> Int {
+        try embedder.tokenCount(prefixes.document + text)
+    }
+
+    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try await embedder.embed(prefixes.apply(to: texts, kind: kind))
+    }
+
+    /// Size and modification time plus a hash of the file's first and last MiB: cheap, and
+    /// changes whenever the weights do.
+    static func digest(of path: String) throws -> String {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: 0)
+        var data = try handle.read(upToCount: 1 << 20) ?? Data()
+        if size > 2 << 20 {
+            try handle.seek(toOffset: size - (1 << 20))
+            data += try handle.read(upToCount: 1 << 20) ?? Data()
+        }
+        return "\(size)-" + ContentHash.sha256(data)
+    }
+}

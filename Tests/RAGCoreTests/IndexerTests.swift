@@ -1,0 +1,106 @@
+import DocumentIngestion
+import Foundation
+import LlamaRuntime
+@testable import RAGCore
+import Testing
+import TestSupport
+
+@Suite("Folder sync into the SQLite index")
+struct IndexerTests {
+    static let sampleFiles = [
+        "atendimento-chat.json", "codigo-transito-trechos.txt", "regras-autoescola.html", "renovacao-cnh.md",
+        "resolucao-contran-789-resumo.pdf", "taxas-detran.csv",
+    ]
+
+    @Test("the sample set is indexed; a second sync adds nothing and embeds nothing")
+    func idempotent() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        let embedding = CountingEmbedding()
+        let indexer = makeIndexer(data, store: store, embedding: embedding)
+        let first = try await indexer.sync()
+        #expect(first.added.sorted() == Self.sampleFiles)
+        #expect(first.failed.isEmpty)
+        let chunks = try await store.chunkCount()
+        #expect(chunks == first.chunksEmbedded)
+        #expect(embedding.texts == chunks)
+        let second = try await indexer.sync()
+        #expect(second.unchanged.sorted() == Self.sampleFiles)
+        #expect(second.added.isEmpty && second.updated.isEmpty && second.removed.isEmpty)
+        #expect(embedding.texts == chunks, "an unchanged folder must cost no embedding")
+        #expect(try await store.chunkCount() == chunks)
+    }
+
+    @Test("editing one file re-embeds only its chunks; deleting one removes its chunks")
+    func incremental() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        let embedding = CountingEmbedding()
+        let indexer = makeIndexer(data, store: store, embedding: embedding)
+        _ = try await indexer.sync()
+        let before = embedding.texts
+        try "Serviço;Taxa (R$)\nRenovação da CNH;140,00\n".write(to: data.url("taxas-detran.csv"), atomically: true, encoding: .utf8)
+        let edited = try await indexer.sync()
+        #expect(edited.updated == ["taxas-detran.csv"])
+        #expect(embedding.texts - before == edited.chunksEmbedded)
+        #expect(edited.chunksEmbedded == (try await store.documents().first { $0.path == "taxas-detran.csv" }!.chunkCount))
+        try FileManager.default.removeItem(at: data.url("renovacao-cnh.md"))
+        let total = try await store.chunkCount()
+        let removedChunks = try await store.documents().first { $0.path == "renovacao-cnh.md" }!.chunkCount
+        let deleted = try await indexer.sync()
+        #expect(deleted.removed == ["renovacao-cnh.md"])
+        #expect(try await store.chunkCount() == total - removedChunks)
+        #expect(try await store.keywordSearch(KeywordQuery("agende o atendimento renovação portal"), limit: 50).count <= total - removedChunks)
+    }
+
+    @Test("a corrupt PDF is reported with its reason and the rest is indexed")
+    func corruptFile() async throws {
+        let data = try SampleData()
+        try Data("%PDF-1.4 this is not a pdf".utf8).write(to: data.url("quebrado.pdf"))
+        let report = try await makeIndexer(data, store: try SQLiteIndexStore(path: nil)).sync()
+        #expect(report.failed.map(\.path) == ["quebrado.pdf"])
+        #expect(report.failed[0].reason.contains("PDF"))
+        #expect(report.added.sorted() == Self.sampleFiles)
+    }
+
+    @Test("a crash in the middle of an ingest converges to the same index as an uninterrupted run")
+    func crashSafety() async throws {
+        let data = try SampleData()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-db-\(UUID())").path
+        let path = SQLiteIndexStore.path(directory: directory, collection: "documentos")
+        let crashing = makeIndexer(data, store: try SQLiteIndexStore(path: path), embedding: CountingEmbedding(failAfter: 3))
+        await #expect(throws: CountingEmbedding.Crash.self) { try await crashing.sync() }
+        // Restart: a new store on the same file, a working model.
+        let reopened = try SQLiteIndexStore(path: path)
+        let partial = try await reopened.documents()
+        #expect(partial.count < Self.sampleFiles.count)
+        for document in partial { #expect(document.chunkCount > 0) }
+        _ = try await makeIndexer(data, store: reopened).sync()
+        let reference = try SQLiteIndexStore(path: nil)
+        _ = try await makeIndexer(data, store: reference).sync()
+        let recovered = try await reopened.documents().map { [$0.path, $0.contentHash, "\($0.chunkCount)"] }
+        let uninterrupted = try await reference.documents().map { [$0.path, $0.contentHash, "\($0.chunkCount)"] }
+        #expect(recovered == uninterrupted)
+        #expect(try await reopened.chunkCount() == reference.chunkCount())
+    }
+
+    @Test("a different embedding model empties the collection and re-embeds everything")
+    func modelChange() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        _ = try await makeIndexer(data, store: store).sync()
+        let minilm = try LocalEmbedding(embedder: Embedder(model: TestModels.embedding, configuration: .init(threads: 2)))
+        let report = try await makeIndexer(data, store: store, embedding: minilm).sync()
+        #expect(report.fullReembed)
+        #expect(report.added.sorted() == Self.sampleFiles)
+        #expect(try await store.embeddingModel() == minilm.fingerprint)
+        #expect(try await store.vectors().dimensions == 384)
+    }
+
+    @Test("identifier phrases are extracted from questions")
+    func keywordQuery() {
+        let query = KeywordQuery("O que diz o art. 147, § 2º, da Lei nº 9.503 e a Resolução CONTRAN 789?")
+        #expect(query.phrases == [["art", "147"], ["lei", "9503"], ["resolução", "789"]])
+        #expect(query.terms.contains("147") && query.terms.contains("contran") && !query.terms.contains("o"))
+    }
+}
