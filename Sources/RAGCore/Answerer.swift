@@ -69,7 +69,7 @@ public struct Answerer: Sendable {
         """
 
     /// Calibrated for multilingual-e5-small-pt on the retrieval check (see RefusalCalibrationTests).
-    public static let defaultRefusalThreshold: Float = 0.80
+    public static let defaultRefusalThreshold: Float = 0.83
 
     public let retriever: Retriever
     public let generation: any TextGeneration

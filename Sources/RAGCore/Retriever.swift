@@ -13,8 +13,9 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
 }
 
 /// Hybrid retrieval: exact dense search and BM25 keyword search (which catches identifiers such
-/// as "art. 147" or "Resolução 789" exactly), fused by reciprocal rank; neighbouring chunks of one
-/// document are merged into one source.
+/// as "art. 147" or "Resolução 789" exactly), fused by reciprocal rank (the keyword side at half
+/// weight unless the question names an identifier); neighbouring chunks of one document are merged
+/// into one source.
 public actor Retriever {
     private let store: any IndexStore
     private let embedding: any TextEmbedding
@@ -44,10 +45,14 @@ public actor Retriever {
         guard index.count > 0, topK > 0 else { return [] }
         let query = try await embedding.embed([question], kind: .query)[0]
         let dense = index.search(query, k: candidates)
-        let keyword = try await store.keywordSearch(KeywordQuery(question), limit: candidates)
+        let keywordQuery = KeywordQuery(question)
+        let keyword = try await store.keywordSearch(keywordQuery, limit: candidates)
+        // Paraphrased questions are the dense side's strength; identifiers ("art. 147") the
+        // keyword side's: it counts fully only when the question names one.
+        let keywordWeight = keywordQuery.phrases.isEmpty ? 0.5 : 1.0
         var fused: [Int64: Double] = [:]
         for (rank, hit) in dense.enumerated() { fused[hit.id, default: 0] += 1 / (Self.rrfK + Double(rank + 1)) }
-        for (rank, id) in keyword.enumerated() { fused[id, default: 0] += 1 / (Self.rrfK + Double(rank + 1)) }
+        for (rank, id) in keyword.enumerated() { fused[id, default: 0] += keywordWeight / (Self.rrfK + Double(rank + 1)) }
         let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topK).map(\.key)
         let chunks = try await store.chunks(ids: Array(ranked))
         return merge(chunks.map { chunk in
