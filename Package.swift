@@ -82,6 +82,12 @@ let package = Package(
             dependencies: ["LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("openapi.yaml")]
         ),
+        /// rag-service: `POST /chat`, `/ingest`, `/documents` over the RAG core.
+        .target(
+            name: "RAGService",
+            dependencies: ["RAGCore", "LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("openapi.yaml")]
+        ),
         /// The `guiche` command line.
         .executableTarget(
             name: "GuicheCLI",
@@ -90,6 +96,8 @@ let package = Package(
                 "ServiceSupport",
                 "EmbeddingService",
                 "GeneratorService",
+                "RAGService",
+                "RAGCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -113,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "EmbeddingService", "GeneratorService", "ServiceSupport", "LlamaRuntime", "TestSupport",
+                "EmbeddingService", "GeneratorService", "RAGService", "RAGCore", "ServiceSupport", "LlamaRuntime", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

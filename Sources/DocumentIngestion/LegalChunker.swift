@@ -22,7 +22,7 @@ public struct Chunk: Sendable, Equatable, Codable {
         }
         if !structure.isEmpty {
             var path = structure.joined(separator: " › ")
-            if let endStructure, endStructure != structure.last { path += " a \(endStructure)" }
+            if let endStructure, endStructure != structure.last { path += " – \(endStructure)" }
             parts.append(path)
         }
         return parts.joined(separator: ", ")

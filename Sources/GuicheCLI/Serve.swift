@@ -7,13 +7,15 @@ import Hummingbird
 import LlamaRuntime
 import Logging
 import ServiceLifecycle
+import RAGCore
+import RAGService
 import ServiceSupport
 
 /// `guiche serve embedding|generator`: one HTTP service per process, as in the original system.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one of Guichê's HTTP services.",
-        subcommands: [ServeEmbedding.self, ServeGenerator.self])
+        subcommands: [ServeAll.self, ServeEmbedding.self, ServeGenerator.self])
 }
 
 /// Where and how a service listens.
@@ -129,5 +131,43 @@ extension Guiche {
         let group = ServiceGroup(configuration: .init(
             services: [engine, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// `guiche serve all`: the embedded default — one process, models in-process, SQLite, the rag API.
+struct ServeAll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "all", abstract: "The all-in-one chatbot: indexes the data folder and serves POST /chat (port 8000).")
+
+    @OptionGroup var models: ModelOptions
+    @OptionGroup var rag: RAGOptions
+    @OptionGroup var listen: ListenOptions
+
+    @Option(help: "Answers generated together (GENERATOR_PARALLEL, default 2).")
+    var parallel: Int?
+
+    func run() async throws {
+        let config = try await GuicheConfiguration.load()
+        let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
+        let logs = config.string(forKey: "logs.dir", default: "app/logs")
+        let logger = try ServiceLogging.makeLogger(label: "guiche.rag", level: level, file: "\(logs)/rag-service.log")
+        let ragSettings = try rag.resolve(config)
+        let chatbot = try Chatbot.make(
+            models: try models.resolve(config), rag: ragSettings,
+            parallel: parallel ?? config.int(forKey: "generator.parallel", default: 2), logger: logger)
+        try await chatbot.knowledge.load()
+        let start = ContinuousClock.now
+        let report = try await chatbot.knowledge.ingest()
+        for failure in report.failed { logger.warning("document not indexed", metadata: ["document": "\(failure.path)", "reason": "\(failure.reason)"]) }
+        logger.info("index ready", metadata: ["report": "\(describe(report))", "took": "\(ContinuousClock.now - start)", "data": "\(ragSettings.dataDirectory)"])
+        let metrics = ServiceMetrics.bootstrappingMetricsSystem()
+        let application = Application(
+            router: try buildRAGRouter(
+                knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel.name,
+                metrics: metrics),
+            configuration: .init(address: .hostname(host, port: port), serverName: "guiche"),
+            logger: logger)
+        logger.info("chatbot listening", metadata: ["port": "\(port)"])
+        try await Guiche.run(application, engine: EngineShutdown { chatbot.generator.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
     }
 }

@@ -62,10 +62,10 @@ public struct Answerer: Sendable {
 
     public static let defaultSystemPrompt = """
         Você é o assistente de atendimento de uma autoescola e responde dúvidas de cidadãos sobre \
-        habilitação, CNH e regras do DETRAN. Responda em português do Brasil, de forma clara e \
-        objetiva, usando somente as informações do contexto numerado fornecido. Cite as fontes \
-        usadas no formato [n]. Se a resposta não estiver no contexto, diga exatamente: \
-        "\(refusal)"
+        habilitação, CNH e regras do DETRAN. Responda em português do Brasil usando somente as \
+        informações do contexto numerado. Dê a resposta completa: quando houver etapas, \
+        documentos ou valores, liste todos. Cite as fontes usadas no formato [n]. Se a resposta \
+        não estiver no contexto, diga exatamente: "\(refusal)"
         """
 
     /// Calibrated for multilingual-e5-small-pt on the retrieval check (see RefusalCalibrationTests).

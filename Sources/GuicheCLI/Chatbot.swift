@@ -1,0 +1,154 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import LlamaRuntime
+import Logging
+import RAGCore
+
+/// Where the documents and the index are, and how they are chunked and searched.
+struct RAGOptions: ParsableArguments {
+    @Option(help: "Folder of documents to index (DATA_DIR, default data).")
+    var dataDirectory: String?
+
+    @Option(help: "Folder of the index databases (RAG_DB_DIR, default .rag_db).")
+    var databaseDirectory: String?
+
+    @Option(help: "Collection name: one database per collection (COLLECTION_NAME, default documentos).")
+    var collection: String?
+
+    @Option(help: "Chunk size in embedding-model tokens (CHUNK_SIZE, default 300).")
+    var chunkSize: Int?
+
+    @Option(help: "Tokens repeated between consecutive chunks of one unit (CHUNK_OVERLAP, default 50).")
+    var chunkOverlap: Int?
+
+    @Option(help: "Sources given to the model (TOP_K_RESULTS, default 4).")
+    var topK: Int?
+
+    /// The options merged with `config`.
+    func resolve(_ config: ConfigReader) throws -> RAGSettings {
+        let settings = RAGSettings(
+            dataDirectory: dataDirectory ?? config.string(forKey: "data.dir", default: "data"),
+            databaseDirectory: databaseDirectory ?? config.string(forKey: "rag.db.dir", default: ".rag_db"),
+            collection: collection ?? config.string(forKey: "collection.name", default: "documentos"),
+            chunkSize: chunkSize ?? config.int(forKey: "chunk.size", default: 300),
+            chunkOverlap: chunkOverlap ?? config.int(forKey: "chunk.overlap", default: 50),
+            batchSize: config.int(forKey: "embedding.batch.size", default: 32),
+            topK: topK ?? config.int(forKey: "top.k.results", default: 4),
+            refusalThreshold: Float(config.double(forKey: "refusal.threshold", default: Double(Answerer.defaultRefusalThreshold))),
+            systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt))
+        guard settings.chunkSize >= 32 else { throw ValidationError("CHUNK_SIZE must be at least 32 tokens, got \(settings.chunkSize)") }
+        guard (0..<settings.chunkSize / 2).contains(settings.chunkOverlap) else {
+            throw ValidationError("CHUNK_OVERLAP must be within 0..<CHUNK_SIZE/2, got \(settings.chunkOverlap)")
+        }
+        guard (1...20).contains(settings.topK) else { throw ValidationError("TOP_K_RESULTS must be within 1...20, got \(settings.topK)") }
+        guard (1...256).contains(settings.batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256") }
+        return settings
+    }
+}
+
+struct RAGSettings {
+    var dataDirectory: String
+    var databaseDirectory: String
+    var collection: String
+    var chunkSize: Int
+    var chunkOverlap: Int
+    var batchSize: Int
+    var topK: Int
+    var refusalThreshold: Float
+    var systemPrompt: String
+}
+
+/// The all-in-one chatbot: both models in this process, SQLite index, the data folder.
+struct Chatbot {
+    let knowledge: KnowledgeBase
+    let embeddingModel: LlamaModel
+    let chatModel: LlamaModel
+    let embedder: Embedder
+    let generator: Generator
+
+    static func make(models: ModelSettings, rag: RAGSettings, parallel: Int, logger: Logger) throws -> Chatbot {
+        let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
+        let embedder = try Embedder(
+            model: embeddingModel, configuration: .init(threads: models.threads, maxSequencesPerPass: rag.batchSize), logger: logger)
+        let chatModel = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
+        let generator = try Generator(
+            model: chatModel,
+            configuration: .init(parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads),
+            logger: logger)
+        let embedding = try LocalEmbedding(embedder: embedder)
+        let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: rag.databaseDirectory, collection: rag.collection))
+        let indexer = Indexer(
+            dataDirectory: URL(fileURLWithPath: rag.dataDirectory), store: store, embedding: embedding,
+            chunkSize: rag.chunkSize, chunkOverlap: rag.chunkOverlap, batchSize: rag.batchSize, logger: logger)
+        let knowledge = KnowledgeBase(
+            store: store, embedding: embedding, generation: LocalGeneration(generator: generator), indexer: indexer,
+            settings: .init(systemPrompt: rag.systemPrompt, topK: rag.topK, refusalThreshold: rag.refusalThreshold))
+        return Chatbot(knowledge: knowledge, embeddingModel: embeddingModel, chatModel: chatModel, embedder: embedder, generator: generator)
+    }
+}
+
+/// A one-line summary of an ingest report.
+func describe(_ report: IngestReport) -> String {
+    var parts = ["\(report.added.count) added", "\(report.updated.count) updated", "\(report.removed.count) removed",
+                 "\(report.unchanged.count) unchanged", "\(report.failed.count) failed", "\(report.chunksEmbedded) chunks embedded"]
+    if report.fullReembed { parts.append("full re-embed after a model change") }
+    return parts.joined(separator: ", ")
+}
+
+/// `guiche ingest`: syncs the data folder into the index.
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Index the data folder: new and changed documents in, deleted ones out.")
+
+    @OptionGroup var models: ModelOptions
+    @OptionGroup var rag: RAGOptions
+
+    @Argument(help: "The folder to index (default DATA_DIR).")
+    var folder: String?
+
+    func run() async throws {
+        let config = try await GuicheConfiguration.load()
+        var settings = try rag.resolve(config)
+        if let folder { settings.dataDirectory = folder }
+        guard FileManager.default.fileExists(atPath: settings.dataDirectory) else {
+            throw ValidationError("data folder \(settings.dataDirectory) does not exist")
+        }
+        let chatbot = try Chatbot.make(models: try models.resolve(config), rag: settings, parallel: 1, logger: Logger(label: "guiche.ingest"))
+        let start = ContinuousClock.now
+        let report = try await chatbot.knowledge.ingest()
+        for failure in report.failed { print("falhou: \(failure.path): \(failure.reason)") }
+        print("\(describe(report)) in \(ContinuousClock.now - start)")
+    }
+}
+
+/// `guiche ask "pergunta"`: answers from the index, with the sources.
+struct Ask: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask the chatbot a question (indexes the data folder first).")
+
+    @OptionGroup var models: ModelOptions
+    @OptionGroup var rag: RAGOptions
+
+    @Argument(help: "The question, in Portuguese.")
+    var question: String
+
+    func validate() throws {
+        if question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("the question is empty") }
+    }
+
+    func run() async throws {
+        let config = try await GuicheConfiguration.load()
+        var logger = Logger(label: "guiche.ask")
+        logger.logLevel = .warning
+        let chatbot = try Chatbot.make(models: try models.resolve(config), rag: try rag.resolve(config), parallel: 1, logger: logger)
+        _ = try await chatbot.knowledge.ingest()
+        let answer = try await chatbot.knowledge.answerer.answer(question: question)
+        print(answer.text)
+        if !answer.sources.isEmpty {
+            print("\nFontes:")
+            for (index, source) in answer.sources.enumerated() {
+                let location = source.location.isEmpty ? "" : " — \(source.location)"
+                print("[\(index + 1)] \(source.documentPath)\(location) (pontuação \(String(format: "%.3f", source.similarity)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Hummingbird
+import Logging
+import RAGCore
+import ServiceSupport
+
+/// The rag service's router: `/chat`, `/chat/stream`, `/v1/chat/completions`, `/ingest`,
+/// `/documents`, `/health`, `/metrics`, `/openapi.yaml`.
+public func buildRAGRouter(
+    knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics
+) throws -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
+    router.add(middleware: APIErrorMiddleware())
+    RAGController(knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName).addRoutes(to: router)
+    metrics.addRoute(to: router)
+    try OpenAPIDocument.addRoute(to: router, document: ragOpenAPIDocument)
+    return router
+}
+
+/// The OpenAPI document of the rag service (Sources/RAGService/openapi.yaml).
+public let ragOpenAPIDocument = Bundle.module.url(forResource: "openapi", withExtension: "yaml")!

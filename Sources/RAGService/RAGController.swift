@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import LlamaRuntime
+import RAGCore
+import ServiceSupport
+
+/// The rag service's routes: the chatbot API over a `KnowledgeBase`.
+public struct RAGController<Context: RequestContext>: Sendable {
+    let knowledge: KnowledgeBase
+    let embeddingModelName: String
+    let chatModelName: String
+    /// Longest question accepted, in characters.
+    public static var maxQuestionLength: Int { 2000 }
+
+    public init(knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String) {
+        self.knowledge = knowledge
+        self.embeddingModelName = embeddingModelName
+        self.chatModelName = chatModelName
+    }
+
+    public func addRoutes(to router: Router<Context>) {
+        router.post("/chat", use: chat)
+        router.post("/chat/stream", use: chatStream)
+        router.post("/v1/chat/completions", use: chatCompletions)
+        router.post("/ingest", use: ingest)
+        router.get("/documents", use: documents)
+        router.get("/health", use: health)
+    }
+
+    @Sendable func chat(request: Request, context: Context) async throws -> Response {
+        let body = try await JSONRequest.decode(ChatRequest.self, from: request, context: context)
+        let question = try Self.check(body.pergunta, topK: body.topK)
+        if body.stream == true { return try await streamed(question: question, topK: body.topK) }
+        let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
+        return try ChatResponse(resposta: answer.text, fontes: answer.sources.map(Fonte.init)).response(from: request, context: context)
+    }
+
+    @Sendable func chatStream(request: Request, context: Context) async throws -> Response {
+        let body = try await JSONRequest.decode(ChatRequest.self, from: request, context: context)
+        return try await streamed(question: try Self.check(body.pergunta, topK: body.topK), topK: body.topK)
+    }
+
+    /// Server-Sent Events: `{"fontes": [...]}` first, then `{"texto": "..."}` pieces, then `[DONE]`.
+    private func streamed(question: String, topK: Int?) async throws -> Response {
+        let (sources, _, stream) = try await knowledge.answerer.stream(question: question, topK: topK)
+        let fontes = sources.map(Fonte.init)
+        let body = ResponseBody { writer in
+            func send(_ value: some Encodable) async throws {
+                var buffer = ByteBuffer(string: "data: ")
+                buffer.writeBytes(try JSONEncoder().encode(value))
+                buffer.writeString("\n\n")
+                try await writer.write(buffer)
+            }
+            try await send(["fontes": fontes])
+            do {
+                for try await event in stream {
+                    if case .text(let piece) = event { try await send(["texto": piece]) }
+                }
+            } catch let error as LlamaError {
+                let apiError = APIError(error)
+                try await send(APIError.Body(error: .init(message: apiError.message, type: apiError.type)))
+            }
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    @Sendable func chatCompletions(request: Request, context: Context) async throws -> Response {
+        let body = try await JSONRequest.decode(RAGChatCompletionRequest.self, from: request, context: context)
+        guard let last = body.messages.last(where: { $0.role == "user" }), let content = last.content else {
+            throw APIError.invalidRequest("'messages' needs a user message with the question", param: "messages")
+        }
+        let question = try Self.check(content, topK: nil)
+        let id = "chatcmpl-\(UUID().uuidString.lowercased())"
+        let created = Int(Date().timeIntervalSince1970)
+        let model = body.model ?? "guiche"
+        if body.stream == true {
+            let (_, _, stream) = try await knowledge.answerer.stream(question: question)
+            let response = ResponseBody { writer in
+                func send(_ object: [String: Any]) async throws {
+                    let data = try JSONSerialization.data(withJSONObject: object)
+                    var buffer = ByteBuffer(string: "data: ")
+                    buffer.writeBytes(data)
+                    buffer.writeString("\n\n")
+                    try await writer.write(buffer)
+                }
+                func chunk(_ delta: [String: Any], finish: String?) -> [String: Any] {
+                    ["id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                     "choices": [["index": 0, "delta": delta, "finish_reason": finish as Any? ?? NSNull()]]]
+                }
+                try await send(chunk(["role": "assistant", "content": ""], finish: nil))
+                for try await event in stream {
+                    switch event {
+                    case .text(let piece): try await send(chunk(["content": piece], finish: nil))
+                    case .finished(let summary): try await send(chunk([:], finish: summary.finishReason.rawValue))
+                    }
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: response)
+        }
+        let answer = try await knowledge.answerer.answer(question: question)
+        let object: [String: Any] = [
+            "id": id, "object": "chat.completion", "created": created, "model": model,
+            "choices": [["index": 0, "message": ["role": "assistant", "content": answer.text], "finish_reason": "stop"]],
+        ]
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))))
+    }
+
+    @Sendable func ingest(request: Request, context: Context) async throws -> IngestResponse {
+        IngestResponse(report: try await knowledge.ingest())
+    }
+
+    @Sendable func documents(request: Request, context: Context) async throws -> DocumentsResponse {
+        DocumentsResponse(documentos: try await knowledge.documents().map {
+            .init(documento: $0.path, titulo: $0.title, formato: $0.format, trechos: $0.chunkCount, indexadoEm: $0.indexedAt)
+        })
+    }
+
+    @Sendable func health(request: Request, context: Context) async throws -> RAGHealth {
+        let ready = await knowledge.isLoaded
+        return RAGHealth(
+            status: ready ? "ok" : "loading", ready: ready, documents: try await knowledge.documents().count,
+            chunks: try await knowledge.chunkCount(), embeddingModel: embeddingModelName, chatModel: chatModelName)
+    }
+
+    static func check(_ question: String, topK: Int?) throws -> String {
+        let trimmed = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { throw APIError.invalidRequest("'pergunta' is empty", param: "pergunta") }
+        if trimmed.count > maxQuestionLength {
+            throw APIError.invalidRequest("'pergunta' has \(trimmed.count) characters; at most \(maxQuestionLength)", param: "pergunta")
+        }
+        if let topK, !(1...20).contains(topK) {
+            throw APIError.invalidRequest("'top_k' must be within 1...20, got \(topK)", param: "top_k")
+        }
+        return trimmed
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LlamaRuntime
+import Logging
+import RAGCore
+import RAGService
+import ServiceSupport
+import Testing
+import TestSupport
+
+/// The rag service over HTTP with the real models, a real SQLite index and the sample documents.
+@Suite("rag-service over HTTP", .serialized)
+struct RAGServiceTests {
+    static let knowledge: KnowledgeBase = {
+        do {
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-rag-\(UUID())")
+            try FileManager.default.copyItem(at: TestModels.root.appendingPathComponent("data"), to: data)
+            let embedding = try LocalEmbedding(embedder: Embedder(model: TestModels.e5, configuration: .init(threads: 2)))
+            let store = try SQLiteIndexStore(path: nil)
+            let generator = try Generator(model: TestModels.chat, configuration: .init(
+                parallelSequences: 2, contextPerSequence: 2048, batchTokens: 512, threads: 2))
+            let indexer = Indexer(dataDirectory: data, store: store, embedding: embedding, chunkSize: 300, chunkOverlap: 50,
+                                  batchSize: 16, logger: Logger(label: "test"))
+            return KnowledgeBase(store: store, embedding: embedding, generation: LocalGeneration(generator: generator),
+                                 indexer: indexer, settings: .init(sampling: .greedy(maxTokens: 96)))
+        } catch { fatalError("\(error)") }
+    }()
+
+    static func application() throws -> some ApplicationProtocol {
+        Application(router: try buildRAGRouter(knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics()))
+    }
+
+    struct ChatResponse: Decodable {
+        struct Fonte: Decodable { var documento: String; var localizacao: String; var trecho: String; var pontuacao: Float }
+        var resposta: String
+        var fontes: [Fonte]
+    }
+
+    @Test("POST /ingest reports the sample set; /documents and /health describe the index")
+    func ingestAndDocuments() async throws {
+        try await Self.application().test(.router) { client in
+            try await client.execute(uri: "/ingest", method: .post) { response in
+                #expect(response.status == .ok)
+                let report = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as! [String: Any]
+                let indexed = (report["added"] as! [String]) + (report["unchanged"] as! [String])
+                #expect(indexed.count == 6)
+                #expect((report["failed"] as! [Any]).isEmpty)
+            }
+            try await client.execute(uri: "/documents", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#""documento":"codigo-transito-trechos.txt""#))
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#""ready":true"#))
+            }
+        }
+    }
+
+    @Test("POST /chat answers the seed's question from the right document, with sources")
+    func chat() async throws {
+        _ = try await Self.knowledge.ingest()
+        try await Self.application().test(.router) { client in
+            let body = #"{"pergunta": "Qual o procedimento para renovação da CNH?"}"#
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
+                #expect(answer.fontes.first?.documento == "renovacao-cnh.md")
+                #expect(!answer.resposta.isEmpty && answer.resposta != Answerer.refusal)
+                #expect(answer.resposta.lowercased().contains("detran") || answer.resposta.lowercased().contains("exame"))
+            }
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "Como faço um bolo de cenoura?"}"#)) { response in
+                let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
+                #expect(answer.resposta == Answerer.refusal)
+                #expect(answer.fontes.isEmpty)
+            }
+        }
+    }
+
+    @Test("streaming sends the sources first, then the text, then [DONE]")
+    func streaming() async throws {
+        _ = try await Self.knowledge.ingest()
+        try await Self.application().test(.router) { client in
+            let body = #"{"pergunta": "Quais documentos levar para renovar a CNH?", "stream": true}"#
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.headers[.contentType] == "text/event-stream")
+                let events = String(buffer: response.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+                #expect(events.first?.hasPrefix(#"data: {"fontes":"#) == true)
+                #expect(events.last == "data: [DONE]")
+                #expect(events.dropFirst().dropLast().allSatisfy { $0.hasPrefix(#"data: {"texto":"#) })
+                #expect(events.count > 3)
+            }
+        }
+    }
+
+    @Test("bad input gets a clear 4xx JSON error", arguments: [
+        BadInput(name: "empty question", path: "/chat", body: #"{"pergunta": "   "}"#, status: .badRequest, type: "invalid_request_error", messageContains: "empty"),
+        BadInput(name: "question too long", path: "/chat", body: #"{"pergunta": "\#(String(repeating: "a", count: 2001))"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "at most 2000"),
+        BadInput(name: "wrong type", path: "/chat", body: #"{"pergunta": 42}"#, status: .badRequest, type: "invalid_request_error", messageContains: "expected a string"),
+        BadInput(name: "missing field", path: "/chat", body: #"{"question": "oi"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "pergunta"),
+        BadInput(name: "bad top_k", path: "/chat", body: #"{"pergunta": "oi", "top_k": 0}"#, status: .badRequest, type: "invalid_request_error", messageContains: "top_k"),
+        BadInput(name: "invalid JSON", path: "/chat", body: "{", status: .badRequest, type: "invalid_request_error", messageContains: "invalid JSON"),
+        BadInput(name: "OpenAI: no user message", path: "/v1/chat/completions", body: #"{"messages": [{"role": "system", "content": "x"}]}"#, status: .badRequest, type: "invalid_request_error", messageContains: "user message"),
+        BadInput(name: "unknown route", path: "/perguntar", body: "{}", status: .notFound, type: "not_found_error", messageContains: "Not Found"),
+    ])
+    func badInput(_ input: BadInput) async throws {
+        try await Self.application().test(.router) { client in
+            try await expectBadInput(input, on: client)
+        }
+    }
+}
