@@ -125,9 +125,15 @@ struct EmbeddingHealth: ResponseEncodable {
     var dimensions: Int
     var maxInputTokens: Int
     var maxTextsPerRequest: Int
+    var modelFingerprint: String
+    var queryPrefix: String
+    var documentPrefix: String
 
     enum CodingKeys: String, CodingKey {
         case status, ready, model, dimensions
+        case modelFingerprint = "model_fingerprint"
+        case queryPrefix = "query_prefix"
+        case documentPrefix = "document_prefix"
         case maxInputTokens = "max_input_tokens"
         case maxTextsPerRequest = "max_texts_per_request"
     }

@@ -9,6 +9,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
     let modelName: String
     let maxTextsPerRequest: Int
     let prefixes: EmbeddingPrefixes
+    let fingerprint: String
 
     /// - Parameters:
     ///   - maxTextsPerRequest: larger requests are refused with 400 (documented limit).
@@ -18,6 +19,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         self.modelName = modelName
         self.maxTextsPerRequest = maxTextsPerRequest
         self.prefixes = prefixes
+        self.fingerprint = batcher.embedder.model.fileFingerprint
     }
 
     public func addRoutes(to router: Router<Context>) {
@@ -54,7 +56,8 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
     @Sendable func health(request: Request, context: Context) async throws -> EmbeddingHealth {
         EmbeddingHealth(
             ready: true, model: modelName, dimensions: batcher.embedder.dimensions,
-            maxInputTokens: batcher.embedder.maxInputTokens, maxTextsPerRequest: maxTextsPerRequest)
+            maxInputTokens: batcher.embedder.maxInputTokens, maxTextsPerRequest: maxTextsPerRequest,
+            modelFingerprint: fingerprint, queryPrefix: prefixes.query, documentPrefix: prefixes.document)
     }
 
     private func check(_ texts: [String], field: String) throws {

@@ -17,11 +17,14 @@ public final class LlamaModel: @unchecked Sendable {
         /// Let llama.cpp repack weights into CPU-specific layouts (faster prompt processing, but a
         /// token's logits then depend slightly on how many tokens share its batch).
         public var repackWeights: Bool
+        /// Load only the tokenizer (counting tokens without the weights' memory).
+        public var vocabularyOnly: Bool
 
-        public init(gpuLayers: Int32 = 0, memoryMap: Bool = true, repackWeights: Bool = false) {
+        public init(gpuLayers: Int32 = 0, memoryMap: Bool = true, repackWeights: Bool = false, vocabularyOnly: Bool = false) {
             self.gpuLayers = gpuLayers
             self.memoryMap = memoryMap
             self.repackWeights = repackWeights
+            self.vocabularyOnly = vocabularyOnly
         }
     }
 
@@ -41,6 +44,7 @@ public final class LlamaModel: @unchecked Sendable {
         params.n_gpu_layers = parameters.gpuLayers
         params.load_mode = parameters.memoryMap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE
         params.use_extra_bufts = parameters.repackWeights
+        params.vocab_only = parameters.vocabularyOnly
         guard let model = llama_model_load_from_file(path, params) else {
             throw .modelLoadFailed(path: path)
         }
@@ -106,6 +110,26 @@ public final class LlamaModel: @unchecked Sendable {
     /// `guiche.embedding.document_prefix` that Guichê's converters write; empty when absent.
     public var embeddingPrefixes: (query: String, document: String) {
         (metadata("guiche.embedding.query_prefix") ?? "", metadata("guiche.embedding.document_prefix") ?? "")
+    }
+
+    /// Identifies the model file's contents cheaply: its size and an FNV-1a hash of its first and
+    /// last MiB (a different model, or re-quantized weights, changes it).
+    public var fileFingerprint: String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "unreadable" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: 0)
+        var data = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+        if size > 2 << 20 {
+            try? handle.seek(toOffset: size - (1 << 20))
+            data += (try? handle.read(upToCount: 1 << 20)) ?? Data()
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return "\(size)-" + String(hash, radix: 16)
     }
 
     /// The pooling the model was trained with (mean for sentence-transformers models).

@@ -35,11 +35,11 @@ public struct LocalEmbedding: TextEmbedding {
     public let prefixes: EmbeddingPrefixes
     public let fingerprint: EmbeddingModelFingerprint
 
-    public init(embedder: Embedder, prefixes: EmbeddingPrefixes? = nil) throws {
+    public init(embedder: Embedder, prefixes: EmbeddingPrefixes? = nil) {
         self.embedder = embedder
         self.prefixes = prefixes ?? EmbeddingPrefixes(model: embedder.model)
         self.fingerprint = EmbeddingModelFingerprint(
-            name: embedder.model.name, dimensions: embedder.dimensions, fileDigest: try Self.digest(of: embedder.model.path))
+            name: embedder.model.name, dimensions: embedder.dimensions, fileDigest: embedder.model.fileFingerprint)
     }
 
     public var maxInputTokens: Int { embedder.maxInputTokens }
@@ -50,20 +50,5 @@ public struct LocalEmbedding: TextEmbedding {
 
     public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
         try await embedder.embed(prefixes.apply(to: texts, kind: kind))
-    }
-
-    /// Size and modification time plus a hash of the file's first and last MiB: cheap, and
-    /// changes whenever the weights do.
-    static func digest(of path: String) throws -> String {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        try handle.seek(toOffset: 0)
-        var data = try handle.read(upToCount: 1 << 20) ?? Data()
-        if size > 2 << 20 {
-            try handle.seek(toOffset: size - (1 << 20))
-            data += try handle.read(upToCount: 1 << 20) ?? Data()
-        }
-        return "\(size)-" + ContentHash.sha256(data)
     }
 }

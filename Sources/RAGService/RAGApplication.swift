@@ -12,7 +12,10 @@ public func buildRAGRouter(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.add(middleware: APIErrorMiddleware())
-    RAGController(knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName).addRoutes(to: router)
+    RAGController(
+        knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
+        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge)
+    ).addRoutes(to: router)
     metrics.addRoute(to: router)
     try OpenAPIDocument.addRoute(to: router, document: ragOpenAPIDocument)
     return router

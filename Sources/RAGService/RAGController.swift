@@ -9,13 +9,15 @@ public struct RAGController<Context: RequestContext>: Sendable {
     let knowledge: KnowledgeBase
     let embeddingModelName: String
     let chatModelName: String
+    let metrics: RAGMetrics
     /// Longest question accepted, in characters.
     public static var maxQuestionLength: Int { 2000 }
 
-    public init(knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String) {
+    init(knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: RAGMetrics) {
         self.knowledge = knowledge
         self.embeddingModelName = embeddingModelName
         self.chatModelName = chatModelName
+        self.metrics = metrics
     }
 
     public func addRoutes(to router: Router<Context>) {
@@ -32,6 +34,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let question = try Self.check(body.pergunta, topK: body.topK)
         if body.stream == true { return try await streamed(question: question, topK: body.topK) }
         let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
+        metrics.record(answer)
         return try ChatResponse(resposta: answer.text, fontes: answer.sources.map(Fonte.init)).response(from: request, context: context)
     }
 

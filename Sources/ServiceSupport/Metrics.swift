@@ -8,7 +8,7 @@ import Synchronization
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
 
-    private let scrapeHooks = Mutex<[@Sendable () -> Void]>([])
+    private let scrapeHooks = Mutex<[@Sendable () async -> Void]>([])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -23,13 +23,13 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// Runs `update` before every scrape, for gauges read from live state (queue depth, …).
-    public func onScrape(_ update: @escaping @Sendable () -> Void) {
+    public func onScrape(_ update: @escaping @Sendable () async -> Void) {
         scrapeHooks.withLock { $0.append(update) }
     }
 
     /// The metrics in Prometheus' text format, gauges refreshed.
-    public func render() -> [UInt8] {
-        scrapeHooks.withLock { $0 }.forEach { $0() }
+    public func render() async -> [UInt8] {
+        for hook in scrapeHooks.withLock({ $0 }) { await hook() }
         return registry.emitToBuffer()
     }
 
@@ -59,7 +59,7 @@ public final class ServiceMetrics: Sendable {
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: self.render())))
+                body: .init(byteBuffer: ByteBuffer(bytes: await self.render())))
         }
     }
 }

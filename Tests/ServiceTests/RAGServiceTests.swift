@@ -53,6 +53,9 @@ struct RAGServiceTests {
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#""ready":true"#))
             }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(String(buffer: response.body).contains("rag_documents 6"))
+            }
         }
     }
 
@@ -72,6 +75,12 @@ struct RAGServiceTests {
                 let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
                 #expect(answer.resposta == Answerer.refusal)
                 #expect(answer.fontes.isEmpty)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("rag_answers_total 2"))
+                #expect(text.contains("rag_refusals_total 1"))
+                #expect(text.contains("rag_retrieval_seconds_count 2"))
             }
         }
     }
