@@ -113,9 +113,17 @@ struct Ingest: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: settings.dataDirectory) else {
             throw ValidationError("data folder \(settings.dataDirectory) does not exist")
         }
-        let chatbot = try Chatbot.make(models: try models.resolve(config), rag: settings, parallel: 1, logger: Logger(label: "guiche.ingest"))
+        var logger = Logger(label: "guiche.ingest")
+        logger.logLevel = .warning  // the progress bar reports each file
+        let chatbot = try Chatbot.make(models: try models.resolve(config), rag: settings, parallel: 1, logger: logger)
         let start = ContinuousClock.now
-        let report = try await chatbot.knowledge.ingest()
+        let report = try await chatbot.knowledge.ingest { done, total, path in
+            let width = 30
+            let filled = total == 0 ? width : width * done / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(path.prefix(40).padding(toLength: 40, withPad: " ", startingAt: 0))".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
         for failure in report.failed { print("falhou: \(failure.path): \(failure.reason)") }
         print("\(describe(report)) in \(ContinuousClock.now - start)")
     }

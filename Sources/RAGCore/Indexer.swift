@@ -59,8 +59,9 @@ public actor Indexer {
     /// Tokens kept free in every chunk for the "title — location" line embedded with it.
     static let headingAllowance = 48
 
-    /// Brings the collection in line with the folder.
-    public func sync() async throws -> IngestReport {
+    /// Brings the collection in line with the folder. `progress` hears (files done, files in all,
+    /// the current file) as each file is handled.
+    public func sync(progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
         var report = IngestReport()
         let model = embedding.fingerprint
         let stored = try await store.embeddingModel()
@@ -75,7 +76,8 @@ public actor Indexer {
         }
         let known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
         let files = try scan()
-        for (path, url) in files {
+        for (done, (path, url)) in files.sorted(by: { $0.key < $1.key }).enumerated() {
+            progress?(done, files.count, path)
             let data: Data
             do {
                 data = try Data(contentsOf: url)
@@ -109,6 +111,7 @@ public actor Indexer {
             report.removed.append(path)
             logger.info("removed", metadata: ["document": "\(path)"])
         }
+        progress?(files.count, files.count, "")
         return report
     }
 

@@ -20,8 +20,8 @@ public actor KnowledgeBase {
     }
 
     /// Syncs the data folder into the index and reloads the vectors.
-    public func ingest() async throws -> IngestReport {
-        let report = try await indexer.sync()
+    public func ingest(progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
+        let report = try await indexer.sync(progress: progress)
         try await retriever.reload()
         loaded = true
         lastReport = report
