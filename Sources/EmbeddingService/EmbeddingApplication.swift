@@ -27,17 +27,11 @@ public struct EmbeddingServiceSettings: Sendable {
 
 /// The embedding service's router: `/embed`, `/v1/embeddings`, `/health`, `/metrics`, `/openapi.yaml`.
 public func buildEmbeddingRouter(embedder: Embedder, settings: EmbeddingServiceSettings, metrics: ServiceMetrics) throws -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-    router.add(middleware: APIErrorMiddleware())
     let batcher = EmbeddingBatcher(embedder: embedder, maxTextsPerPass: settings.batchSize, metrics: metrics.registry)
-    EmbeddingController(
+    let controller = EmbeddingController<BasicRequestContext>(
         batcher: batcher, modelName: embedder.model.name, maxTextsPerRequest: settings.maxTextsPerRequest,
         prefixes: settings.prefixes ?? EmbeddingPrefixes(model: embedder.model))
-        .addRoutes(to: router)
-    metrics.addRoute(to: router)
-    try OpenAPIDocument.addRoute(to: router, document: embeddingOpenAPIDocument)
-    return router
+    return try makeServiceRouter(metrics: metrics, openAPIDocument: embeddingOpenAPIDocument, routes: controller.addRoutes)
 }
 
 /// The embedding service as a Hummingbird application (what `guiche serve embedding` runs).

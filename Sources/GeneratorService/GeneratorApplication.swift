@@ -17,14 +17,9 @@ public struct GeneratorServiceSettings: Sendable {
 
 /// The generator service's router: `/generate`, `/v1/chat/completions`, `/health`, `/metrics`, `/openapi.yaml`.
 public func buildGeneratorRouter(generator: Generator, metrics: ServiceMetrics) throws -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-    router.add(middleware: APIErrorMiddleware())
-    GeneratorController(generator: generator, metrics: GenerationMetrics(metrics: metrics, generator: generator))
-        .addRoutes(to: router)
-    metrics.addRoute(to: router)
-    try OpenAPIDocument.addRoute(to: router, document: generatorOpenAPIDocument)
-    return router
+    let controller = GeneratorController<BasicRequestContext>(
+        generator: generator, metrics: GenerationMetrics(metrics: metrics, generator: generator))
+    return try makeServiceRouter(metrics: metrics, openAPIDocument: generatorOpenAPIDocument, routes: controller.addRoutes)
 }
 
 /// The generator service as a Hummingbird application (what `guiche serve generator` runs).

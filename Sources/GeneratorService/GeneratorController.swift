@@ -95,10 +95,7 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
         let metrics = self.metrics
         let body = ResponseBody { writer in
             func send(_ chunk: some Encodable) async throws {
-                var buffer = ByteBuffer(string: "data: ")
-                buffer.writeBytes(try JSONEncoder().encode(chunk))
-                buffer.writeString("\n\n")
-                try await writer.write(buffer)
+                try await writer.write(ServerSentEvent.data(chunk))
             }
             func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                 ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
@@ -121,9 +118,9 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
                 let apiError = APIError(error)
                 try await send(APIError.Body(error: .init(message: apiError.message, type: apiError.type)))
             }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.write(ServerSentEvent.done)
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        return Response(status: .ok, headers: ServerSentEvent.headers, body: body)
     }
 }

@@ -9,16 +9,10 @@ import ServiceSupport
 public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics
 ) throws -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-    router.add(middleware: APIErrorMiddleware())
-    RAGController(
+    let controller = RAGController<BasicRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
-        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge)
-    ).addRoutes(to: router)
-    metrics.addRoute(to: router)
-    try OpenAPIDocument.addRoute(to: router, document: ragOpenAPIDocument)
-    return router
+        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge))
+    return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, routes: controller.addRoutes)
 }
 
 /// The OpenAPI document of the rag service (Sources/RAGService/openapi.yaml).

@@ -49,10 +49,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let fontes = sources.map(Fonte.init)
         let body = ResponseBody { writer in
             func send(_ value: some Encodable) async throws {
-                var buffer = ByteBuffer(string: "data: ")
-                buffer.writeBytes(try JSONEncoder().encode(value))
-                buffer.writeString("\n\n")
-                try await writer.write(buffer)
+                try await writer.write(ServerSentEvent.data(value))
             }
             try await send(["fontes": fontes])
             do {
@@ -63,10 +60,10 @@ public struct RAGController<Context: RequestContext>: Sendable {
                 let apiError = APIError(error)
                 try await send(APIError.Body(error: .init(message: apiError.message, type: apiError.type)))
             }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.write(ServerSentEvent.done)
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        return Response(status: .ok, headers: ServerSentEvent.headers, body: body)
     }
 
     @Sendable func chatCompletions(request: Request, context: Context) async throws -> Response {
@@ -99,10 +96,10 @@ public struct RAGController<Context: RequestContext>: Sendable {
                     case .finished(let summary): try await send(chunk([:], finish: summary.finishReason.rawValue))
                     }
                 }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.write(ServerSentEvent.done)
                 try await writer.finish(nil)
             }
-            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: response)
+            return Response(status: .ok, headers: ServerSentEvent.headers, body: response)
         }
         let answer = try await knowledge.answerer.answer(question: question)
         let object: [String: Any] = [
