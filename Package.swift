@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         /// llama.cpp's C API (llama.h), located through pkg-config.
@@ -85,7 +86,11 @@ let package = Package(
         /// rag-service: `POST /chat`, `/ingest`, `/documents` over the RAG core.
         .target(
             name: "RAGService",
-            dependencies: ["RAGCore", "LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "RAGCore", "LlamaRuntime", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             resources: [.copy("openapi.yaml")]
         ),
         /// The `guiche` command line.

@@ -15,7 +15,7 @@ import ServiceSupport
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one of Guichê's HTTP services.",
-        subcommands: [ServeAll.self, ServeEmbedding.self, ServeGenerator.self])
+        subcommands: [ServeAll.self, ServeRAG.self, ServeEmbedding.self, ServeGenerator.self])
 }
 
 /// Where and how a service listens.
@@ -169,5 +169,54 @@ struct ServeAll: AsyncParsableCommand {
             logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
+    }
+}
+
+/// `guiche serve rag`: the distributed shape — the rag API over the embedding and generator
+/// services (`EMBEDDING_SERVICE_URL`, `GENERATOR_SERVICE_URL`).
+struct ServeRAG: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rag", abstract: "The rag service over the embedding and generator services (port 8000).")
+
+    @OptionGroup var models: ModelOptions
+    @OptionGroup var rag: RAGOptions
+    @OptionGroup var listen: ListenOptions
+
+    @Option(help: "Embedding service URL (EMBEDDING_SERVICE_URL, default http://localhost:8001).")
+    var embeddingService: String?
+
+    @Option(help: "Generator service URL (GENERATOR_SERVICE_URL, default http://localhost:8002).")
+    var generatorService: String?
+
+    func run() async throws {
+        let config = try await GuicheConfiguration.load()
+        let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
+        let logs = config.string(forKey: "logs.dir", default: "app/logs")
+        let logger = try ServiceLogging.makeLogger(label: "guiche.rag", level: level, file: "\(logs)/rag-service.log")
+        let settings = try rag.resolve(config)
+        let modelSettings = try models.resolve(config)
+        let embeddingURL = embeddingService ?? config.string(forKey: "embedding.service.url", default: "http://localhost:8001")
+        let generatorURL = generatorService ?? config.string(forKey: "generator.service.url", default: "http://localhost:8002")
+        // The embedding model's tokenizer, when its file is here too, makes chunk sizes exact.
+        let tokenizer = try? LlamaModel(path: try modelSettings.embeddingModelPath(), parameters: .init(vocabularyOnly: true))
+        if tokenizer == nil { logger.warning("embedding model file not found here: chunk sizes are estimated") }
+        let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
+        let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: settings.databaseDirectory, collection: settings.collection))
+        let indexer = Indexer(
+            dataDirectory: URL(fileURLWithPath: settings.dataDirectory), store: store, embedding: embedding,
+            chunkSize: settings.chunkSize, chunkOverlap: settings.chunkOverlap, batchSize: settings.batchSize, logger: logger)
+        let knowledge = KnowledgeBase(
+            store: store, embedding: embedding, generation: RemoteGeneration(baseURL: generatorURL, logger: logger), indexer: indexer,
+            settings: .init(systemPrompt: settings.systemPrompt, topK: settings.topK, refusalThreshold: settings.refusalThreshold))
+        try await knowledge.load()
+        let report = try await knowledge.ingest()
+        logger.info("index ready", metadata: ["report": "\(describe(report))"])
+        let application = Application(
+            router: try buildRAGRouter(
+                knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL,
+                metrics: ServiceMetrics.bootstrappingMetricsSystem()),
+            configuration: .init(address: .hostname(host, port: port), serverName: "guiche-rag"),
+            logger: logger)
+        try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
     }
 }

@@ -21,6 +21,12 @@ public struct GenerationUsage: Sendable, Equatable, Codable {
     public var cachedPromptTokens: Int
     /// Tokens generated.
     public var completionTokens: Int
+
+    public init(promptTokens: Int, cachedPromptTokens: Int, completionTokens: Int) {
+        self.promptTokens = promptTokens
+        self.cachedPromptTokens = cachedPromptTokens
+        self.completionTokens = completionTokens
+    }
 }
 
 /// How a generation went.
@@ -31,6 +37,13 @@ public struct GenerationSummary: Sendable {
     public var timeToFirstToken: Duration?
     /// From submission to the end.
     public var totalTime: Duration
+
+    public init(finishReason: FinishReason, usage: GenerationUsage, timeToFirstToken: Duration?, totalTime: Duration) {
+        self.finishReason = finishReason
+        self.usage = usage
+        self.timeToFirstToken = timeToFirstToken
+        self.totalTime = totalTime
+    }
 }
 
 /// What a generation stream delivers: text pieces (never splitting a UTF-8 character), then one

@@ -71,6 +71,8 @@ extension APIError {
             self = error
         case let error as LlamaError:
             self = APIError(llama: error)
+        case let error as UpstreamUnavailable:
+            self = APIError(status: .serviceUnavailable, type: "service_unavailable", message: error.description, headers: [.retryAfter: "5"])
         case let error as DecodingError:
             self = .invalidRequest(JSONRequest.describe(error), param: JSONRequest.path(of: error))
         case let error as HTTPError:
@@ -125,4 +127,19 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw apiError
         }
     }
+}
+
+/// A model service (embedding or generator) that did not answer after retries.
+public struct UpstreamUnavailable: Error, Sendable, CustomStringConvertible {
+    public var service: String
+    public var url: String
+    public var reason: String
+
+    public init(service: String, url: String, reason: String) {
+        self.service = service
+        self.url = url
+        self.reason = reason
+    }
+
+    public var description: String { "the \(service) service at \(url) is unavailable: \(reason)" }
 }

@@ -1,0 +1,226 @@
+import AsyncHTTPClient
+import Foundation
+import LlamaRuntime
+import Logging
+import NIOCore
+import NIOHTTP1
+import RAGCore
+import ServiceSupport
+
+/// Calls to a model service, with timeouts and retries: a failed call (connection refused, 5xx,
+/// 503) is retried with backoff; when the service stays down the caller gets
+/// `UpstreamUnavailable` (answered as 503), and the next call tries again — the rag service
+/// recovers by itself when the model service returns.
+public struct ModelServiceClient: Sendable {
+    /// A process-wide client for the model services: connection attempts give up after 3 s so
+    /// that our own retries (and the 503) happen promptly when a service is down.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(3)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    let service: String
+    let baseURL: String
+    let client: HTTPClient
+    let timeout: TimeAmount
+    let attempts: Int
+    let logger: Logger
+
+    /// POSTs `body` as JSON and returns the response once its head says 2xx.
+    func post(_ path: String, body: some Encodable) async throws -> HTTPClientResponse {
+        let payload = try JSONEncoder().encode(body)
+        var delay = Duration.milliseconds(200)
+        var lastReason = ""
+        for attempt in 1...attempts {
+            var request = HTTPClientRequest(url: baseURL + path)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: payload))
+            do {
+                let response = try await client.execute(request, timeout: timeout)
+                if (200..<300).contains(response.status.code) { return response }
+                let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                if response.status.code < 500 {
+                    // The service refused the input: retrying cannot help.
+                    throw APIError(status: .badRequest, type: "invalid_request_error", message: "\(service) service: \(text)")
+                }
+                lastReason = "HTTP \(response.status.code): \(text.prefix(200))"
+            } catch let error as APIError {
+                throw error
+            } catch {
+                lastReason = "\(error)"
+            }
+            logger.warning("model service call failed", metadata: [
+                "service": "\(service)", "attempt": "\(attempt)", "reason": "\(lastReason)",
+            ])
+            if attempt < attempts {
+                try await Task.sleep(for: delay)
+                delay *= 3
+            }
+        }
+        throw UpstreamUnavailable(service: service, url: baseURL, reason: lastReason)
+    }
+
+    func getJSON<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        let response = try await client.execute(HTTPClientRequest(url: baseURL + path), timeout: timeout)
+        guard response.status == .ok else { throw UpstreamUnavailable(service: service, url: baseURL, reason: "HTTP \(response.status.code)") }
+        return try JSONDecoder().decode(T.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+}
+
+/// The embedding model behind an embedding service (`EMBEDDING_SERVICE_URL`).
+public struct RemoteEmbedding: TextEmbedding {
+    struct Health: Decodable {
+        var model: String
+        var dimensions: Int
+        var max_input_tokens: Int
+        var model_fingerprint: String?
+        var query_prefix: String?
+        var document_prefix: String?
+    }
+
+    private let client: ModelServiceClient
+    private let tokenizer: LlamaModel?
+    private let documentPrefix: String
+    public let fingerprint: EmbeddingModelFingerprint
+    public let maxInputTokens: Int
+
+    /// Waits (retrying, up to `wait`) until the service answers `/health`.
+    /// - Parameter tokenizer: the same model loaded vocabulary-only, to count tokens locally while
+    ///   chunking; without it counts are estimated conservatively (one token per 3 bytes).
+    public static func connect(
+        baseURL: String, tokenizer: LlamaModel?, wait: Duration = .seconds(120), client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger
+    ) async throws -> RemoteEmbedding {
+        let service = ModelServiceClient(service: "embedding", baseURL: Self.trimmed(baseURL), client: client, timeout: .seconds(120), attempts: 3, logger: logger)
+        let deadline = ContinuousClock.now + wait
+        while true {
+            do {
+                let health = try await service.getJSON("/health", as: Health.self)
+                return RemoteEmbedding(client: service, tokenizer: tokenizer, health: health)
+            } catch {
+                if ContinuousClock.now > deadline { throw UpstreamUnavailable(service: "embedding", url: baseURL, reason: "\(error)") }
+                logger.notice("waiting for the embedding service", metadata: ["url": "\(baseURL)", "reason": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private init(client: ModelServiceClient, tokenizer: LlamaModel?, health: Health) {
+        self.client = client
+        self.tokenizer = tokenizer
+        self.documentPrefix = health.document_prefix ?? ""
+        self.maxInputTokens = health.max_input_tokens
+        self.fingerprint = EmbeddingModelFingerprint(
+            name: health.model, dimensions: health.dimensions, fileDigest: health.model_fingerprint ?? "remote")
+    }
+
+    static func trimmed(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
+    public func documentTokenCount(_ text: String) throws -> Int {
+        if let tokenizer { return try tokenizer.tokenize(documentPrefix + text, addSpecial: true).count }
+        return ((documentPrefix + text).utf8.count + 2) / 3 + 2
+    }
+
+    struct EmbedBody: Encodable { var texts: [String]; var tipo: String }
+    struct Embeddings: Decodable { var embeddings: [[Float]] }
+
+    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        let response = try await client.post("/embed", body: EmbedBody(texts: texts, tipo: kind == .query ? "consulta" : "documento"))
+        let body = try await response.body.collect(upTo: 256 << 20)
+        return try JSONDecoder().decode(Embeddings.self, from: Data(buffer: body)).embeddings
+    }
+}
+
+/// The chat model behind a generator service (`GENERATOR_SERVICE_URL`), streamed through its
+/// OpenAI-style endpoint (the service applies the model's chat template).
+public struct RemoteGeneration: TextGeneration {
+    private let client: ModelServiceClient
+
+    public init(baseURL: String, client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger) {
+        self.client = ModelServiceClient(
+            service: "generator", baseURL: RemoteEmbedding.trimmed(baseURL), client: client, timeout: .seconds(600), attempts: 3, logger: logger)
+    }
+
+    struct Body: Encodable {
+        struct Message: Encodable { var role: String; var content: String }
+        struct StreamOptions: Encodable { var include_usage = true }
+        var messages: [Message]
+        var stream = true
+        var stream_options = StreamOptions()
+        var max_tokens: Int
+        var temperature: Float
+        var top_p: Float
+        var top_k: Int
+        var min_p: Float
+        var repeat_penalty: Float
+        var stop: [String]
+        var seed: UInt32?
+    }
+
+    struct Chunk: Decodable {
+        struct Choice: Decodable {
+            struct Delta: Decodable { var content: String? }
+            var delta: Delta
+            var finish_reason: String?
+        }
+        struct Usage: Decodable { var prompt_tokens: Int; var completion_tokens: Int; var cached_prompt_tokens: Int? }
+        struct Failure: Decodable { var message: String }
+        var choices: [Choice]?
+        var usage: Usage?
+        var error: Failure?
+    }
+
+    public func stream(messages: [ChatMessage], parameters: SamplingParameters) async throws -> AsyncThrowingStream<GenerationEvent, Error> {
+        let started = ContinuousClock.now
+        let response = try await client.post("/v1/chat/completions", body: Body(
+            messages: messages.map { .init(role: $0.role, content: $0.content) }, max_tokens: parameters.maxTokens,
+            temperature: parameters.temperature, top_p: parameters.topP, top_k: parameters.topK, min_p: parameters.minP,
+            repeat_penalty: parameters.repeatPenalty, stop: parameters.stop, seed: parameters.seed))
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
+        let task = Task {
+            var pending = ""
+            var finish = FinishReason.stop
+            var usage = GenerationUsage(promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0)
+            var firstToken: ContinuousClock.Instant?
+            do {
+                for try await buffer in response.body {
+                    pending += String(buffer: buffer)
+                    while let end = pending.range(of: "\n\n") {
+                        let event = String(pending[..<end.lowerBound])
+                        pending = String(pending[end.upperBound...])
+                        guard event.hasPrefix("data: ") else { continue }
+                        let payload = event.dropFirst(6)
+                        if payload == "[DONE]" { continue }
+                        let chunk = try JSONDecoder().decode(Chunk.self, from: Data(payload.utf8))
+                        if let failure = chunk.error {
+                            throw UpstreamUnavailable(service: "generator", url: client.baseURL, reason: failure.message)
+                        }
+                        if let usageChunk = chunk.usage {
+                            usage = GenerationUsage(
+                                promptTokens: usageChunk.prompt_tokens, cachedPromptTokens: usageChunk.cached_prompt_tokens ?? 0,
+                                completionTokens: usageChunk.completion_tokens)
+                        }
+                        for choice in chunk.choices ?? [] {
+                            if let text = choice.delta.content, !text.isEmpty {
+                                if firstToken == nil { firstToken = .now }
+                                continuation.yield(.text(text))
+                            }
+                            if let reason = choice.finish_reason { finish = FinishReason(rawValue: reason) ?? .stop }
+                        }
+                    }
+                }
+                let now = ContinuousClock.now
+                continuation.yield(.finished(GenerationSummary(
+                    finishReason: finish, usage: usage, timeToFirstToken: firstToken.map { $0 - started }, totalTime: now - started)))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}
