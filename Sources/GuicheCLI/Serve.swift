@@ -205,8 +205,9 @@ struct ServeRAG: AsyncParsableCommand {
         let indexer = Indexer(
             dataDirectory: URL(fileURLWithPath: settings.dataDirectory), store: store, embedding: embedding,
             chunkSize: settings.chunkSize, chunkOverlap: settings.chunkOverlap, batchSize: settings.batchSize, logger: logger)
+        let generation = RemoteGeneration(baseURL: generatorURL, logger: logger)
         let knowledge = KnowledgeBase(
-            store: store, embedding: embedding, generation: RemoteGeneration(baseURL: generatorURL, logger: logger), indexer: indexer,
+            store: store, embedding: embedding, generation: generation, indexer: indexer,
             settings: .init(systemPrompt: settings.systemPrompt, topK: settings.topK, refusalThreshold: settings.refusalThreshold))
         try await knowledge.load()
         let report = try await knowledge.ingest()
@@ -214,7 +215,12 @@ struct ServeRAG: AsyncParsableCommand {
         let application = Application(
             router: try buildRAGRouter(
                 knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL,
-                metrics: ServiceMetrics.bootstrappingMetricsSystem()),
+                metrics: ServiceMetrics.bootstrappingMetricsSystem(),
+                dependencies: {
+                    async let embeddingUp = embedding.isReachable()
+                    async let generatorUp = generation.isReachable()
+                    return ["embedding": await embeddingUp, "generator": await generatorUp]
+                }),
             configuration: .init(address: .hostname(host, port: port), serverName: "guiche-rag"),
             logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)

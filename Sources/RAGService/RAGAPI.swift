@@ -67,9 +67,11 @@ struct RAGHealth: ResponseEncodable {
     var chunks: Int
     var embeddingModel: String
     var chatModel: String
+    /// Reachability of the model services (distributed shape; empty when the models are in-process).
+    var services: [String: Bool]
 
     enum CodingKeys: String, CodingKey {
-        case status, ready, documents, chunks
+        case status, ready, documents, chunks, services
         case embeddingModel = "embedding_model"
         case chatModel = "chat_model"
     }

@@ -6,12 +6,15 @@ import ServiceSupport
 
 /// The rag service's router: `/chat`, `/chat/stream`, `/v1/chat/completions`, `/ingest`,
 /// `/documents`, `/health`, `/metrics`, `/openapi.yaml`.
+/// - Parameter dependencies: reachability of the model services, reported by `/health` (`ready`
+///   needs them all); in-process models have none.
 public func buildRAGRouter(
-    knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics
+    knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics,
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }
 ) throws -> Router<BasicRequestContext> {
     let controller = RAGController<BasicRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
-        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge))
+        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge), dependencies: dependencies)
     return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, routes: controller.addRoutes)
 }
 

@@ -10,10 +10,13 @@ public struct RAGController<Context: RequestContext>: Sendable {
     let embeddingModelName: String
     let chatModelName: String
     let metrics: RAGMetrics
+    let dependencies: @Sendable () async -> [String: Bool]
     /// Longest question accepted, in characters.
     public static var maxQuestionLength: Int { 2000 }
 
-    init(knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: RAGMetrics) {
+    init(knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: RAGMetrics,
+         dependencies: @escaping @Sendable () async -> [String: Bool]) {
+        self.dependencies = dependencies
         self.knowledge = knowledge
         self.embeddingModelName = embeddingModelName
         self.chatModelName = chatModelName
@@ -122,10 +125,12 @@ public struct RAGController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func health(request: Request, context: Context) async throws -> RAGHealth {
-        let ready = await knowledge.isLoaded
+        let loaded = await knowledge.isLoaded
+        let services = await dependencies()
+        let ready = loaded && services.values.allSatisfy { $0 }
         return RAGHealth(
-            status: ready ? "ok" : "loading", ready: ready, documents: try await knowledge.documents().count,
-            chunks: try await knowledge.chunkCount(), embeddingModel: embeddingModelName, chatModel: chatModelName)
+            status: ready ? "ok" : (loaded ? "degraded" : "loading"), ready: ready, documents: try await knowledge.documents().count,
+            chunks: try await knowledge.chunkCount(), embeddingModel: embeddingModelName, chatModel: chatModelName, services: services)
     }
 
     static func check(_ question: String, topK: Int?) throws -> String {

@@ -62,6 +62,13 @@ public struct ModelServiceClient: Sendable {
         throw UpstreamUnavailable(service: service, url: baseURL, reason: lastReason)
     }
 
+    /// Whether the service answers `GET /health` now (one quick try).
+    public func isReachable() async -> Bool {
+        guard let response = try? await client.execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(3)) else { return false }
+        _ = try? await response.body.collect(upTo: 1 << 20)
+        return response.status == .ok
+    }
+
     func getJSON<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
         let response = try await client.execute(HTTPClientRequest(url: baseURL + path), timeout: timeout)
         guard response.status == .ok else { throw UpstreamUnavailable(service: service, url: baseURL, reason: "HTTP \(response.status.code)") }
@@ -71,6 +78,9 @@ public struct ModelServiceClient: Sendable {
 
 /// The embedding model behind an embedding service (`EMBEDDING_SERVICE_URL`).
 public struct RemoteEmbedding: TextEmbedding {
+    /// Whether the service answers now.
+    public func isReachable() async -> Bool { await client.isReachable() }
+
     struct Health: Decodable {
         var model: String
         var dimensions: Int
@@ -138,6 +148,9 @@ public struct RemoteEmbedding: TextEmbedding {
 /// OpenAI-style endpoint (the service applies the model's chat template).
 public struct RemoteGeneration: TextGeneration {
     private let client: ModelServiceClient
+
+    /// Whether the service answers now.
+    public func isReachable() async -> Bool { await client.isReachable() }
 
     public init(baseURL: String, client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger) {
         self.client = ModelServiceClient(

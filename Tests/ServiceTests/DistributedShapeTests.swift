@@ -63,17 +63,24 @@ struct DistributedShapeTests {
         let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 1))
         let loopback = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
         let embeddingApp = Application(router: try buildEmbeddingRouter(embedder: embedder, settings: .init(), metrics: ServiceMetrics()), configuration: loopback)
-        let (knowledge, port) = try await embeddingApp.test(.live) { client in
+        let (knowledge, port, remoteEmbedding) = try await embeddingApp.test(.live) { client in
             let port = try #require(client.port)
             let remoteEmbedding = try await RemoteEmbedding.connect(baseURL: "http://127.0.0.1:\(port)", tokenizer: TestModels.e5, logger: Logger(label: "test"))
             let (knowledge, _) = try Self.knowledge(
                 embedding: remoteEmbedding, generation: RemoteGeneration(baseURL: "http://127.0.0.1:9", logger: Logger(label: "test")))
             _ = try await knowledge.ingest()
-            return (knowledge, port)
+            #expect(await remoteEmbedding.isReachable())
+            return (knowledge, port, remoteEmbedding)
         }
         // The embedding service has stopped now.
-        let rag = Application(router: try buildRAGRouter(knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics()))
+        let rag = Application(router: try buildRAGRouter(
+            knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(),
+            dependencies: { ["embedding": await remoteEmbedding.isReachable()] }))
         try await rag.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#""ready":false"#))
+                #expect(String(buffer: response.body).contains(#""embedding":false"#))
+            }
             try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "Como renovar a CNH?"}"#)) { response in
                 #expect(response.status == .serviceUnavailable)
                 let envelope = try JSONDecoder().decode(ErrorEnvelope.self, from: Data(String(buffer: response.body).utf8))
