@@ -34,6 +34,12 @@ struct ListenOptions: ParsableArguments {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
     }
 
+    /// Bootstraps logging to standard output and `$LOGS_DIR/<file>` (default `app/logs`).
+    func makeLogger(_ config: ConfigReader, label: String, file: String, level: Logger.Level) throws -> Logger {
+        let directory = config.string(forKey: "logs.dir", default: "app/logs")
+        return try ServiceLogging.makeLogger(label: label, level: level, file: "\(directory)/\(file)")
+    }
+
     func resolve(_ config: ConfigReader, defaultPort: Int) throws -> (host: String, port: Int, logLevel: Logger.Level) {
         let port = port ?? config.int(forKey: "port", default: defaultPort)
         guard (1...65535).contains(port) else { throw ValidationError("PORT must be within 1...65535, got \(port)") }
@@ -64,7 +70,7 @@ struct ServeEmbedding: AsyncParsableCommand {
         let maxTexts = maxTexts ?? config.int(forKey: "embedding.max.texts", default: 256)
         guard (1...256).contains(batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256, got \(batchSize)") }
         guard maxTexts >= 1 else { throw ValidationError("EMBEDDING_MAX_TEXTS must be at least 1, got \(maxTexts)") }
-        let logger = try ServiceLogging.makeLogger(label: "guiche.embedding", level: level, file: "app/logs/embedding-service.log")
+        let logger = try listen.makeLogger(config, label: "guiche.embedding", file: "embedding-service.log", level: level)
         let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
         let policy = config.string(forKey: "embedding.long.inputs", default: "reject")
         guard let longInputs = Embedder.LongInputPolicy(rawValue: policy) else {
@@ -108,7 +114,7 @@ struct ServeGenerator: AsyncParsableCommand {
         let queue = queue ?? config.int(forKey: "generator.queue", default: 64)
         guard (1...64).contains(parallel) else { throw ValidationError("GENERATOR_PARALLEL must be within 1...64, got \(parallel)") }
         guard queue >= 0 else { throw ValidationError("GENERATOR_QUEUE must be 0 or more, got \(queue)") }
-        let logger = try ServiceLogging.makeLogger(label: "guiche.generator", level: level, file: "app/logs/generator-service.log")
+        let logger = try listen.makeLogger(config, label: "guiche.generator", file: "generator-service.log", level: level)
         let model = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
         let generator = try Generator(model: model, configuration: .init(
             parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads,
@@ -149,8 +155,7 @@ struct ServeAll: AsyncParsableCommand {
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
-        let logs = config.string(forKey: "logs.dir", default: "app/logs")
-        let logger = try ServiceLogging.makeLogger(label: "guiche.rag", level: level, file: "\(logs)/rag-service.log")
+        let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
         let ragSettings = try rag.resolve(config)
         let chatbot = try Chatbot.make(
             models: try models.resolve(config), rag: ragSettings,
@@ -191,8 +196,7 @@ struct ServeRAG: AsyncParsableCommand {
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
-        let logs = config.string(forKey: "logs.dir", default: "app/logs")
-        let logger = try ServiceLogging.makeLogger(label: "guiche.rag", level: level, file: "\(logs)/rag-service.log")
+        let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
         let settings = try rag.resolve(config)
         let modelSettings = try models.resolve(config)
         let embeddingURL = embeddingService ?? config.string(forKey: "embedding.service.url", default: "http://localhost:8001")
