@@ -271,6 +271,7 @@ final class GenerationScheduler: @unchecked Sendable {
     private let configuration: Generator.Configuration
     private let contextPerSequence: Int
     private let slots: [Slot]  // scheduler thread only
+    private var lastStepDecoded = false  // scheduler thread only
     private let logger: Logger
 
     private let condition = NSCondition()
@@ -454,29 +455,35 @@ final class GenerationScheduler: @unchecked Sendable {
         }
     }
 
-    /// One token for every sequence past its prompt chunks, then prompt chunks while room is left.
+    /// Alternates two kinds of step: one token for every sequence past its prompt, and a chunk of
+    /// one sequence's prompt. A batch never mixes sequences of different lengths: with a KV cache
+    /// split per sequence, llama.cpp would cut such a batch into one-token micro-batches (measured:
+    /// 4 concurrent 600-token prompts took 75 s instead of 17 s). Steps alternate so that running
+    /// streams keep flowing while a new prompt is read.
     private func fillBatch(_ batch: LlamaBatch) {
         batch.clear()
-        for slot in slots {
-            guard slot.request != nil, slot.pendingPrompt.isEmpty, let token = slot.nextInput else { continue }
-            if slot.cachedTokens.count >= contextPerSequence {
-                finish(slot, reason: .length)
-                continue
-            }
-            slot.outputIndex = batch.append(token, position: Int32(slot.cachedTokens.count), sequence: slot.sequence, wantsOutput: true)
-            slot.cachedTokens.append(token)
-            slot.nextInput = nil
-        }
-        for slot in slots where slot.request != nil && !slot.pendingPrompt.isEmpty {
-            let room = batch.remainingCapacity
-            if room == 0 { break }
-            let chunk = slot.pendingPrompt.prefix(room)
+        let decoding = slots.filter { $0.request != nil && $0.pendingPrompt.isEmpty && $0.nextInput != nil }
+        let prefilling = slots.first { $0.request != nil && !$0.pendingPrompt.isEmpty }
+        if let slot = prefilling, decoding.isEmpty || !lastStepDecoded {
+            let chunk = slot.pendingPrompt.prefix(batch.capacity)
             for token in chunk {
                 batch.append(token, position: Int32(slot.cachedTokens.count), sequence: slot.sequence, wantsOutput: false)
                 slot.cachedTokens.append(token)
             }
             slot.pendingPrompt = slot.pendingPrompt.dropFirst(chunk.count)
+            lastStepDecoded = false
+            return
         }
+        for slot in decoding {
+            if slot.cachedTokens.count >= contextPerSequence {
+                finish(slot, reason: .length)
+                continue
+            }
+            slot.outputIndex = batch.append(slot.nextInput!, position: Int32(slot.cachedTokens.count), sequence: slot.sequence, wantsOutput: true)
+            slot.cachedTokens.append(slot.nextInput!)
+            slot.nextInput = nil
+        }
+        lastStepDecoded = true
     }
 
     private func sampleNextTokens() {
