@@ -68,7 +68,7 @@ struct Chatbot {
     let generator: Generator
 
     static func make(models: ModelSettings, rag: RAGSettings, parallel: Int, logger: Logger) throws -> Chatbot {
-        let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
+        let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let embedder = try Embedder(
             model: embeddingModel, configuration: .init(threads: models.threads, maxSequencesPerPass: rag.batchSize), logger: logger)
         let chatModel = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)

@@ -74,5 +74,9 @@ struct ModelSettings {
         try ModelLocator.resolve(chatModel, in: "\(modelsDirectory)/agents")
     }
 
+    /// Chat models load without weight repacking (greedy answers stay independent of batching).
     var loadParameters: LlamaModel.Parameters { .init(gpuLayers: gpuLayers) }
+    /// Embedding models load with llama.cpp's CPU weight repacking: much faster quantized matmuls,
+    /// and vectors still match across batch compositions (cosine ≥ 0.9999, tested).
+    var embeddingLoadParameters: LlamaModel.Parameters { .init(gpuLayers: gpuLayers, repackWeights: true) }
 }

@@ -71,7 +71,7 @@ struct ServeEmbedding: AsyncParsableCommand {
         guard (1...256).contains(batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256, got \(batchSize)") }
         guard maxTexts >= 1 else { throw ValidationError("EMBEDDING_MAX_TEXTS must be at least 1, got \(maxTexts)") }
         let logger = try listen.makeLogger(config, label: "guiche.embedding", file: "embedding-service.log", level: level)
-        let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
+        let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let policy = config.string(forKey: "embedding.long.inputs", default: "reject")
         guard let longInputs = Embedder.LongInputPolicy(rawValue: policy) else {
             throw ValidationError("EMBEDDING_LONG_INPUTS must be reject or window, got \(policy)")

@@ -14,7 +14,7 @@ struct Smoke: AsyncParsableCommand {
 
     func run() async throws {
         let models = try self.models.resolve(try await GuicheConfiguration.load())
-        let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.loadParameters)
+        let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let embedder = try Embedder(model: embeddingModel, configuration: .init(threads: models.threads))
         let vector = try await embedder.embed([embeddingModel.embeddingPrefixes.query + question])[0]
         write("embedding model: \(embeddingModel.name) (\(URL(fileURLWithPath: embeddingModel.path).lastPathComponent))")

@@ -21,7 +21,11 @@ public final class Embedder: Sendable {
         /// What to do with a text longer than the model's window.
         public var longInputs: LongInputPolicy
 
-        public init(threads: Int = 4, maxSequencesPerPass: Int = 32, tokensPerPass: Int = 0, longInputs: LongInputPolicy = .reject) {
+        /// llama.cpp's flash attention for the encoder (on by default; measured faster on e5).
+        public var flashAttention: Bool
+
+        public init(threads: Int = 4, maxSequencesPerPass: Int = 32, tokensPerPass: Int = 0, longInputs: LongInputPolicy = .reject, flashAttention: Bool = true) {
+            self.flashAttention = flashAttention
             self.threads = threads
             self.maxSequencesPerPass = maxSequencesPerPass
             self.tokensPerPass = tokensPerPass
@@ -79,6 +83,7 @@ public final class Embedder: Sendable {
         params.n_threads_batch = Int32(configuration.threads)
         params.pooling_type = LLAMA_POOLING_TYPE_UNSPECIFIED  // the model's own
         params.kv_unified = true
+        params.flash_attn_type = configuration.flashAttention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED
         let context = try LlamaContext(model: model, parameters: params)
         let pooling = llama_pooling_type(context.pointer)
         if pooling == LLAMA_POOLING_TYPE_RANK {

