@@ -48,6 +48,18 @@ struct RAGOptions: ParsableArguments {
 }
 
 struct RAGSettings {
+    /// The collection's knowledge base over `embedding` and `generation`, in-process or remote:
+    /// the SQLite index under `databaseDirectory`, the folder sync, the answerer.
+    func knowledgeBase(embedding: any TextEmbedding, generation: any TextGeneration, logger: Logger) throws -> KnowledgeBase {
+        let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: databaseDirectory, collection: collection))
+        let indexer = Indexer(
+            dataDirectory: URL(fileURLWithPath: dataDirectory), store: store, embedding: embedding,
+            chunkSize: chunkSize, chunkOverlap: chunkOverlap, batchSize: batchSize, logger: logger)
+        return KnowledgeBase(
+            store: store, embedding: embedding, generation: generation, indexer: indexer,
+            settings: .init(systemPrompt: systemPrompt, topK: topK, refusalThreshold: refusalThreshold))
+    }
+
     var dataDirectory: String
     var databaseDirectory: String
     var collection: String
@@ -76,14 +88,8 @@ struct Chatbot {
             model: chatModel,
             configuration: .init(parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads),
             logger: logger)
-        let embedding = try LocalEmbedding(embedder: embedder)
-        let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: rag.databaseDirectory, collection: rag.collection))
-        let indexer = Indexer(
-            dataDirectory: URL(fileURLWithPath: rag.dataDirectory), store: store, embedding: embedding,
-            chunkSize: rag.chunkSize, chunkOverlap: rag.chunkOverlap, batchSize: rag.batchSize, logger: logger)
-        let knowledge = KnowledgeBase(
-            store: store, embedding: embedding, generation: LocalGeneration(generator: generator), indexer: indexer,
-            settings: .init(systemPrompt: rag.systemPrompt, topK: rag.topK, refusalThreshold: rag.refusalThreshold))
+        let knowledge = try rag.knowledgeBase(
+            embedding: LocalEmbedding(embedder: embedder), generation: LocalGeneration(generator: generator), logger: logger)
         return Chatbot(knowledge: knowledge, embeddingModel: embeddingModel, chatModel: chatModel, embedder: embedder, generator: generator)
     }
 }

@@ -205,14 +205,8 @@ struct ServeRAG: AsyncParsableCommand {
         let tokenizer = try? LlamaModel(path: try modelSettings.embeddingModelPath(), parameters: .init(vocabularyOnly: true))
         if tokenizer == nil { logger.warning("embedding model file not found here: chunk sizes are estimated") }
         let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
-        let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: settings.databaseDirectory, collection: settings.collection))
-        let indexer = Indexer(
-            dataDirectory: URL(fileURLWithPath: settings.dataDirectory), store: store, embedding: embedding,
-            chunkSize: settings.chunkSize, chunkOverlap: settings.chunkOverlap, batchSize: settings.batchSize, logger: logger)
         let generation = RemoteGeneration(baseURL: generatorURL, logger: logger)
-        let knowledge = KnowledgeBase(
-            store: store, embedding: embedding, generation: generation, indexer: indexer,
-            settings: .init(systemPrompt: settings.systemPrompt, topK: settings.topK, refusalThreshold: settings.refusalThreshold))
+        let knowledge = try settings.knowledgeBase(embedding: embedding, generation: generation, logger: logger)
         try await knowledge.load()
         let report = try await knowledge.ingest()
         logger.info("index ready", metadata: ["report": "\(describe(report))"])

@@ -68,7 +68,7 @@ public struct Answerer: Sendable {
         não estiver no contexto, diga exatamente: "\(refusal)"
         """
 
-    /// Calibrated for multilingual-e5-small-pt on the retrieval check (see RefusalCalibrationTests).
+    /// Calibrated for multilingual-e5-small-pt on the retrieval check (see Tests/RAGCoreTests/RetrievalTests.swift).
     public static let defaultRefusalThreshold: Float = 0.83
 
     public let retriever: Retriever
