@@ -101,6 +101,35 @@ struct RAGServiceTests {
         }
     }
 
+    @Test("OpenAI clients can use the chatbot as a model, streamed or not")
+    func openAICompatible() async throws {
+        _ = try await Self.knowledge.ingest()
+        try await Self.application().test(.router) { client in
+            let question = #"{"model": "guiche", "messages": [{"role": "user", "content": "Qual o procedimento para renovação da CNH?"}]"#
+            let whole = try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: question + "}")) { response in
+                #expect(response.status == .ok)
+                let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as! [String: Any]
+                #expect(object["object"] as? String == "chat.completion")
+                let message = (object["choices"] as! [[String: Any]])[0]["message"] as! [String: Any]
+                return message["content"] as! String
+            }
+            #expect(!whole.isEmpty && whole != Answerer.refusal)
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: question + #", "stream": true}"#)) { response in
+                #expect(response.headers[.contentType] == "text/event-stream")
+                let events = String(buffer: response.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+                #expect(events.last == "data: [DONE]")
+                var text = ""
+                for event in events.dropLast() {
+                    let chunk = try JSONSerialization.jsonObject(with: Data(event.dropFirst(6).utf8)) as! [String: Any]
+                    #expect(chunk["object"] as? String == "chat.completion.chunk")
+                    let delta = (chunk["choices"] as! [[String: Any]])[0]["delta"] as! [String: Any]
+                    text += delta["content"] as? String ?? ""
+                }
+                #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == whole)
+            }
+        }
+    }
+
     @Test("bad input gets a clear 4xx JSON error", arguments: [
         BadInput(name: "empty question", path: "/chat", body: #"{"pergunta": "   "}"#, status: .badRequest, type: "invalid_request_error", messageContains: "empty"),
         BadInput(name: "question too long", path: "/chat", body: #"{"pergunta": "\#(String(repeating: "a", count: 2001))"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "at most 2000"),
