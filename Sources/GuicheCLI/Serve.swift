@@ -205,7 +205,7 @@ struct ServeRAG: AsyncParsableCommand {
         let tokenizer = try? LlamaModel(path: try modelSettings.embeddingModelPath(), parameters: .init(vocabularyOnly: true))
         if tokenizer == nil { logger.warning("embedding model file not found here: chunk sizes are estimated") }
         let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
-        let generation = RemoteGeneration(baseURL: generatorURL, logger: logger)
+        let generation = try RemoteGeneration(baseURL: generatorURL, logger: logger)
         let knowledge = try settings.knowledgeBase(embedding: embedding, generation: generation, logger: logger)
         try await knowledge.load()
         let report = try await knowledge.ingest()

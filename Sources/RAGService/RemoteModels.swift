@@ -8,9 +8,10 @@ import RAGCore
 import ServiceSupport
 
 /// Calls to a model service, with timeouts and retries: a failed call (connection refused, 5xx,
-/// 503) is retried with backoff; when the service stays down the caller gets
-/// `UpstreamUnavailable` (answered as 503), and the next call tries again — the rag service
-/// recovers by itself when the model service returns.
+/// 503) is retried, on another replica when the service has several (`ServiceReplicas`), then
+/// with backoff; when the service stays down the caller gets `UpstreamUnavailable` (answered as
+/// 503), and the next call tries again — the rag service recovers by itself when the model
+/// service returns.
 public struct ModelServiceClient: Sendable {
     /// A process-wide client for the model services: connection attempts give up after 3 s so
     /// that our own retries (and the 503) happen promptly when a service is down.
@@ -21,25 +22,53 @@ public struct ModelServiceClient: Sendable {
     }()
 
     let service: String
-    let baseURL: String
+    let replicas: ServiceReplicas
     let client: HTTPClient
     let timeout: TimeAmount
-    let attempts: Int
+    /// Rounds over all replicas before giving up (with backoff between rounds).
+    let rounds: Int
     let logger: Logger
 
-    /// POSTs `body` as JSON and returns the response once its head says 2xx.
-    func post(_ path: String, body: some Encodable) async throws -> HTTPClientResponse {
+    init(
+        service: String, baseURL: String, resolver: ServiceReplicas.Resolver?, client: HTTPClient, timeout: TimeAmount, rounds: Int, logger: Logger
+    ) throws {
+        self.service = service
+        self.replicas = try ServiceReplicas(url: baseURL, resolver: resolver)
+        self.client = client
+        self.timeout = timeout
+        self.rounds = rounds
+        self.logger = logger
+    }
+
+    /// The configured URL, as named in messages.
+    var baseURL: String { replicas.url }
+
+    /// POSTs `body` as JSON and returns the response once its head says 2xx, with the replica
+    /// that answered. Replicas that failed in this call, and `avoiding`, are tried last.
+    func post(_ path: String, body: some Encodable, avoiding: String? = nil) async throws -> (HTTPClientResponse, replica: String) {
         let payload = try JSONEncoder().encode(body)
         var delay = Duration.milliseconds(200)
         var lastReason = ""
-        for attempt in 1...attempts {
-            var request = HTTPClientRequest(url: baseURL + path)
+        var failed: Set<String> = avoiding.map { [$0] } ?? []
+        var round = 1
+        while true {
+            let candidates = await replicas.rotation()
+            guard let replica = candidates.first(where: { !failed.contains($0) }) else {
+                // Every replica failed once in this round.
+                guard round < rounds else { break }
+                round += 1
+                failed = []
+                try await Task.sleep(for: delay)
+                delay *= 3
+                continue
+            }
+            var request = HTTPClientRequest(url: replica + path)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: payload))
             do {
                 let response = try await client.execute(request, timeout: timeout)
-                if (200..<300).contains(response.status.code) { return response }
+                if (200..<300).contains(response.status.code) { return (response, replica) }
                 let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                 if response.status.code < 500 {
                     // The service refused the input: retrying cannot help.
@@ -51,26 +80,26 @@ public struct ModelServiceClient: Sendable {
             } catch {
                 lastReason = "\(error)"
             }
+            failed.insert(replica)
+            replicas.reportFailure()
             logger.warning("model service call failed", metadata: [
-                "service": "\(service)", "attempt": "\(attempt)", "reason": "\(lastReason)",
+                "service": "\(service)", "replica": "\(replica)", "round": "\(round)", "reason": "\(lastReason)",
             ])
-            if attempt < attempts {
-                try await Task.sleep(for: delay)
-                delay *= 3
-            }
         }
         throw UpstreamUnavailable(service: service, url: baseURL, reason: lastReason)
     }
 
     /// Whether the service answers `GET /health` now (one quick try).
     public func isReachable() async -> Bool {
-        guard let response = try? await client.execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(3)) else { return false }
+        guard let replica = await replicas.rotation().first,
+              let response = try? await client.execute(HTTPClientRequest(url: replica + "/health"), timeout: .seconds(3)) else { return false }
         _ = try? await response.body.collect(upTo: 1 << 20)
         return response.status == .ok
     }
 
     func getJSON<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
-        let response = try await client.execute(HTTPClientRequest(url: baseURL + path), timeout: timeout)
+        let replica = await replicas.rotation().first ?? baseURL
+        let response = try await client.execute(HTTPClientRequest(url: replica + path), timeout: timeout)
         guard response.status == .ok else { throw UpstreamUnavailable(service: service, url: baseURL, reason: "HTTP \(response.status.code)") }
         return try JSONDecoder().decode(T.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
@@ -99,10 +128,13 @@ public struct RemoteEmbedding: TextEmbedding {
     /// Waits (retrying, up to `wait`) until the service answers `/health`.
     /// - Parameter tokenizer: the same model loaded vocabulary-only, to count tokens locally while
     ///   chunking; without it counts are estimated conservatively (one token per 3 bytes).
+    /// - Parameter resolver: how the URL's host name is resolved to replicas (the system's resolver by default).
     public static func connect(
-        baseURL: String, tokenizer: LlamaModel?, wait: Duration = .seconds(120), client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger
+        baseURL: String, tokenizer: LlamaModel?, wait: Duration = .seconds(120), resolver: ServiceReplicas.Resolver? = nil,
+        client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger
     ) async throws -> RemoteEmbedding {
-        let service = ModelServiceClient(service: "embedding", baseURL: Self.trimmed(baseURL), client: client, timeout: .seconds(120), attempts: 3, logger: logger)
+        let service = try ModelServiceClient(
+            service: "embedding", baseURL: baseURL, resolver: resolver, client: client, timeout: .seconds(120), rounds: 3, logger: logger)
         let deadline = ContinuousClock.now + wait
         while true {
             do {
@@ -125,10 +157,6 @@ public struct RemoteEmbedding: TextEmbedding {
             name: health.model, dimensions: health.dimensions, fileDigest: health.model_fingerprint ?? "remote")
     }
 
-    static func trimmed(_ url: String) -> String {
-        url.hasSuffix("/") ? String(url.dropLast()) : url
-    }
-
     public func documentTokenCount(_ text: String) throws -> Int {
         if let tokenizer { return try tokenizer.tokenize(documentPrefix + text, addSpecial: true).count }
         return ((documentPrefix + text).utf8.count + 2) / 3 + 2
@@ -138,7 +166,7 @@ public struct RemoteEmbedding: TextEmbedding {
     struct Embeddings: Decodable { var embeddings: [[Float]] }
 
     public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
-        let response = try await client.post("/embed", body: EmbedBody(texts: texts, tipo: kind == .query ? "consulta" : "documento"))
+        let (response, _) = try await client.post("/embed", body: EmbedBody(texts: texts, tipo: kind == .query ? "consulta" : "documento"))
         let body = try await response.body.collect(upTo: 256 << 20)
         return try JSONDecoder().decode(Embeddings.self, from: Data(buffer: body)).embeddings
     }
@@ -146,15 +174,25 @@ public struct RemoteEmbedding: TextEmbedding {
 
 /// The chat model behind a generator service (`GENERATOR_SERVICE_URL`), streamed through its
 /// OpenAI-style endpoint (the service applies the model's chat template).
+///
+/// When the replica generating an answer goes away mid-answer, the request is sent again to
+/// another replica and the text already delivered is skipped: generation is deterministic for a
+/// given request (greedy, or seeded sampling), so the replay repeats it; a replay that differs is
+/// an error rather than a spliced answer.
 public struct RemoteGeneration: TextGeneration {
     private let client: ModelServiceClient
+    private let logger: Logger
 
     /// Whether the service answers now.
     public func isReachable() async -> Bool { await client.isReachable() }
 
-    public init(baseURL: String, client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger) {
-        self.client = ModelServiceClient(
-            service: "generator", baseURL: RemoteEmbedding.trimmed(baseURL), client: client, timeout: .seconds(600), attempts: 3, logger: logger)
+    /// - Parameter resolver: how the URL's host name is resolved to replicas (the system's resolver by default).
+    public init(
+        baseURL: String, resolver: ServiceReplicas.Resolver? = nil, client: HTTPClient = ModelServiceClient.sharedHTTPClient, logger: Logger
+    ) throws {
+        self.client = try ModelServiceClient(
+            service: "generator", baseURL: baseURL, resolver: resolver, client: client, timeout: .seconds(600), rounds: 3, logger: logger)
+        self.logger = logger
     }
 
     struct Body: Encodable {
@@ -186,54 +224,112 @@ public struct RemoteGeneration: TextGeneration {
         var error: Failure?
     }
 
+    /// The connection to a replica ended before the answer did.
+    struct ReplicaLost: Error { var reason: String }
+
+    /// Most replays of one answer after replicas failed mid-answer.
+    static let maxReplays = 3
+
     public func stream(messages: [ChatMessage], parameters: SamplingParameters) async throws -> AsyncThrowingStream<GenerationEvent, Error> {
         let started = ContinuousClock.now
-        let response = try await client.post("/v1/chat/completions", body: Body(
+        let body = Body(
             messages: messages.map { .init(role: $0.role, content: $0.content) }, max_tokens: parameters.maxTokens,
             temperature: parameters.temperature, top_p: parameters.topP, top_k: parameters.topK, min_p: parameters.minP,
-            repeat_penalty: parameters.repeatPenalty, stop: parameters.stop, seed: parameters.seed))
+            repeat_penalty: parameters.repeatPenalty, stop: parameters.stop, seed: parameters.seed)
+        let first = try await client.post("/v1/chat/completions", body: body)
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
         let task = Task {
-            var pending = ""
-            var finish = FinishReason.stop
-            var usage = GenerationUsage(promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0)
+            var (response, replica) = first
+            var delivered = ""  // text yielded so far, over all attempts
+            var replays = 0
             var firstToken: ContinuousClock.Instant?
             do {
-                for try await buffer in response.body {
-                    pending += String(buffer: buffer)
-                    while let end = pending.range(of: "\n\n") {
-                        let event = String(pending[..<end.lowerBound])
-                        pending = String(pending[end.upperBound...])
-                        guard event.hasPrefix("data: ") else { continue }
-                        let payload = event.dropFirst(6)
-                        if payload == "[DONE]" { continue }
-                        let chunk = try JSONDecoder().decode(Chunk.self, from: Data(payload.utf8))
-                        if let failure = chunk.error {
-                            throw UpstreamUnavailable(service: "generator", url: client.baseURL, reason: failure.message)
-                        }
-                        if let usageChunk = chunk.usage {
-                            usage = GenerationUsage(
-                                promptTokens: usageChunk.prompt_tokens, cachedPromptTokens: usageChunk.cached_prompt_tokens ?? 0,
-                                completionTokens: usageChunk.completion_tokens)
-                        }
-                        for choice in chunk.choices ?? [] {
-                            if let text = choice.delta.content, !text.isEmpty {
-                                if firstToken == nil { firstToken = .now }
-                                continuation.yield(.text(text))
+                while true {
+                    do {
+                        let (finish, usage) = try await receive(response, replica: replica) { text in
+                            // `text` is everything this attempt produced so far: yield what is new.
+                            if text.utf8.count <= delivered.utf8.count {
+                                guard delivered.utf8.starts(with: text.utf8) else { throw Self.diverged(replica) }
+                                return
                             }
-                            if let reason = choice.finish_reason { finish = FinishReason(rawValue: reason) ?? .stop }
+                            guard text.utf8.starts(with: delivered.utf8) else { throw Self.diverged(replica) }
+                            if firstToken == nil { firstToken = .now }
+                            continuation.yield(.text(String(decoding: text.utf8.dropFirst(delivered.utf8.count), as: UTF8.self)))
+                            delivered = text
                         }
+                        continuation.yield(.finished(GenerationSummary(
+                            finishReason: finish, usage: usage, timeToFirstToken: firstToken.map { $0 - started },
+                            totalTime: ContinuousClock.now - started)))
+                        continuation.finish()
+                        return
+                    } catch let lost as ReplicaLost where replays < Self.maxReplays && !Task.isCancelled {
+                        replays += 1
+                        client.replicas.reportFailure()
+                        logger.warning("generator replica lost mid-answer; replaying on another replica", metadata: [
+                            "replica": "\(replica)", "reason": "\(lost.reason)", "delivered_characters": "\(delivered.count)",
+                        ])
+                        (response, replica) = try await client.post("/v1/chat/completions", body: body, avoiding: replica)
                     }
                 }
-                let now = ContinuousClock.now
-                continuation.yield(.finished(GenerationSummary(
-                    finishReason: finish, usage: usage, timeToFirstToken: firstToken.map { $0 - started }, totalTime: now - started)))
-                continuation.finish()
+            } catch let lost as ReplicaLost {
+                continuation.finish(throwing: UpstreamUnavailable(service: "generator", url: client.baseURL, reason: lost.reason))
             } catch {
                 continuation.finish(throwing: error)
             }
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    private static func diverged(_ replica: String) -> UpstreamUnavailable {
+        UpstreamUnavailable(service: "generator", url: replica, reason: "a replayed answer differed from the text already sent")
+    }
+
+    /// Reads one replica's event stream, passing the text accumulated so far after each chunk.
+    /// Throws `ReplicaLost` when the stream breaks or ends before the final event.
+    private func receive(
+        _ response: HTTPClientResponse, replica: String, text onText: (String) throws -> Void
+    ) async throws -> (FinishReason, GenerationUsage) {
+        var pending = ""
+        var text = ""
+        var finish: FinishReason?
+        var usage = GenerationUsage(promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0)
+        var done = false
+        do {
+            for try await buffer in response.body {
+                pending += String(buffer: buffer)
+                while let end = pending.range(of: "\n\n") {
+                    let event = String(pending[..<end.lowerBound])
+                    pending = String(pending[end.upperBound...])
+                    guard event.hasPrefix("data: ") else { continue }
+                    let payload = event.dropFirst(6)
+                    if payload == "[DONE]" { done = true; continue }
+                    let chunk = try JSONDecoder().decode(Chunk.self, from: Data(payload.utf8))
+                    if let failure = chunk.error {
+                        throw UpstreamUnavailable(service: "generator", url: replica, reason: failure.message)
+                    }
+                    if let usageChunk = chunk.usage {
+                        usage = GenerationUsage(
+                            promptTokens: usageChunk.prompt_tokens, cachedPromptTokens: usageChunk.cached_prompt_tokens ?? 0,
+                            completionTokens: usageChunk.completion_tokens)
+                    }
+                    for choice in chunk.choices ?? [] {
+                        if let piece = choice.delta.content, !piece.isEmpty {
+                            text += piece
+                            try onText(text)
+                        }
+                        if let reason = choice.finish_reason { finish = FinishReason(rawValue: reason) ?? .stop }
+                    }
+                }
+            }
+        } catch let error as UpstreamUnavailable {
+            throw error
+        } catch is DecodingError {
+            throw UpstreamUnavailable(service: "generator", url: replica, reason: "the service sent an event that is not a chat completion chunk")
+        } catch {
+            throw ReplicaLost(reason: "\(error)")
+        }
+        guard let finish, done else { throw ReplicaLost(reason: "the event stream ended before the answer did") }
+        return (finish, usage)
     }
 }

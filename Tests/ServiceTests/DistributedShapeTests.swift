@@ -46,7 +46,7 @@ struct DistributedShapeTests {
                 #expect(remoteEmbedding.fingerprint == LocalEmbedding(embedder: embedder).fingerprint)
                 let (remote, _) = try Self.knowledge(
                     embedding: remoteEmbedding,
-                    generation: RemoteGeneration(baseURL: "http://127.0.0.1:\(try #require(generatorClient.port))", logger: logger))
+                    generation: try RemoteGeneration(baseURL: "http://127.0.0.1:\(try #require(generatorClient.port))", logger: logger))
                 let report = try await remote.ingest()
                 #expect(report.added.count == 6)
                 let answer = try await remote.answerer.answer(question: question)
@@ -67,7 +67,7 @@ struct DistributedShapeTests {
             let port = try #require(client.port)
             let remoteEmbedding = try await RemoteEmbedding.connect(baseURL: "http://127.0.0.1:\(port)", tokenizer: TestModels.e5, logger: Logger(label: "test"))
             let (knowledge, _) = try Self.knowledge(
-                embedding: remoteEmbedding, generation: RemoteGeneration(baseURL: "http://127.0.0.1:9", logger: Logger(label: "test")))
+                embedding: remoteEmbedding, generation: try RemoteGeneration(baseURL: "http://127.0.0.1:9", logger: Logger(label: "test")))
             _ = try await knowledge.ingest()
             #expect(await remoteEmbedding.isReachable())
             return (knowledge, port, remoteEmbedding)
