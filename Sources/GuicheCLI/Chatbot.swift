@@ -36,7 +36,11 @@ struct RAGOptions: ParsableArguments {
             batchSize: config.int(forKey: "embedding.batch.size", default: 32),
             topK: topK ?? config.int(forKey: "top.k.results", default: 4),
             refusalThreshold: Float(config.double(forKey: "refusal.threshold", default: Double(Answerer.defaultRefusalThreshold))),
-            systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt))
+            systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
+            maxAnswerTokens: config.int(forKey: "max.answer.tokens", default: 384))
+        guard (16...4096).contains(settings.maxAnswerTokens) else {
+            throw ValidationError("MAX_ANSWER_TOKENS must be within 16...4096, got \(settings.maxAnswerTokens)")
+        }
         guard settings.chunkSize >= 32 else { throw ValidationError("CHUNK_SIZE must be at least 32 tokens, got \(settings.chunkSize)") }
         guard (0..<settings.chunkSize / 2).contains(settings.chunkOverlap) else {
             throw ValidationError("CHUNK_OVERLAP must be within 0..<CHUNK_SIZE/2, got \(settings.chunkOverlap)")
@@ -57,7 +61,8 @@ struct RAGSettings {
             chunkSize: chunkSize, chunkOverlap: chunkOverlap, batchSize: batchSize, logger: logger)
         return KnowledgeBase(
             store: store, embedding: embedding, generation: generation, indexer: indexer,
-            settings: .init(systemPrompt: systemPrompt, topK: topK, refusalThreshold: refusalThreshold))
+            settings: .init(
+                systemPrompt: systemPrompt, topK: topK, refusalThreshold: refusalThreshold, sampling: .greedy(maxTokens: maxAnswerTokens)))
     }
 
     var dataDirectory: String
@@ -69,6 +74,7 @@ struct RAGSettings {
     var topK: Int
     var refusalThreshold: Float
     var systemPrompt: String
+    var maxAnswerTokens: Int
 }
 
 /// The all-in-one chatbot: both models in this process, SQLite index, the data folder.
