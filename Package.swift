@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "guiche", targets: ["GuicheCLI"]),
+        .executable(name: "retrieval-bench", targets: ["RetrievalBench"]),
         .library(name: "LlamaRuntime", targets: ["LlamaRuntime"]),
     ],
     dependencies: [
@@ -109,6 +110,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
+        ),
+        /// `retrieval-bench`: Guichê's side of bench/retrieval.py (store, load, exact search).
+        .executableTarget(
+            name: "RetrievalBench",
+            dependencies: ["RAGCore", "DocumentIngestion"],
+            path: "bench/Sources/RetrievalBench"
         ),
         /// The real models, loaded once per test process, for every test target.
         .target(name: "TestSupport", dependencies: ["LlamaRuntime"], path: "Tests/TestSupport"),

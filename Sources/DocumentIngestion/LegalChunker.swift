@@ -14,6 +14,19 @@ public struct Chunk: Sendable, Equatable, Codable {
     /// Size in the embedding model's tokens (as counted by the chunker's counter).
     public var tokens: Int
 
+    public init(
+        ordinal: Int, text: String, structure: [String] = [], endStructure: String? = nil, firstPage: Int? = nil, lastPage: Int? = nil,
+        tokens: Int
+    ) {
+        self.ordinal = ordinal
+        self.text = text
+        self.structure = structure
+        self.endStructure = endStructure
+        self.firstPage = firstPage
+        self.lastPage = lastPage
+        self.tokens = tokens
+    }
+
     /// Human-readable location: "p. 3–4, Capítulo XIV › Art. 147 › § 2º".
     public var location: String {
         var parts: [String] = []

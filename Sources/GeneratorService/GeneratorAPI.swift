@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 import Hummingbird
 import LlamaRuntime
 
@@ -230,6 +231,24 @@ struct ChatCompletionChunk: Encodable {
     var model: String
     var choices: [Choice]
     var usage: Usage?
+    /// On the usage chunk: the engine's own account of this generation (as llama.cpp's server
+    /// does), so that a caller can tell model time from transport.
+    var timings: Timings?
+
+    struct Timings: Encodable {
+        var firstTokenMs: Double?
+        var totalMs: Double
+
+        init(_ summary: GenerationSummary) {
+            firstTokenMs = summary.timeToFirstToken?.inMilliseconds
+            totalMs = summary.totalTime.inMilliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case firstTokenMs = "first_token_ms"
+            case totalMs = "total_ms"
+        }
+    }
 }
 
 struct GeneratorHealth: ResponseEncodable {

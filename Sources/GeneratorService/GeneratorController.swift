@@ -110,7 +110,8 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
                         metrics.record(summary)
                         try await send(chunk(.init(), finish: summary.finishReason.rawValue))
                         if includeUsage {
-                            try await send(ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: Usage(summary.usage)))
+                            try await send(ChatCompletionChunk(
+                                id: id, created: created, model: model, choices: [], usage: Usage(summary.usage), timings: .init(summary)))
                         }
                     }
                 }

@@ -29,9 +29,17 @@ public struct Answer: Sendable {
     public var timings: Timings
 
     public struct Timings: Sendable {
+        /// Embedding the question and searching (`embedding` included).
         public var retrieval: Duration
+        /// Embedding the question, as the retriever waited for it.
+        public var embedding: Duration
+        /// From retrieval's end to the first text.
         public var timeToFirstToken: Duration?
+        /// From retrieval's end to the answer's end.
         public var generation: Duration
+        /// Time the models spent: embedding the question plus the generator's own account of the
+        /// generation (queueing, prompt, decoding); the rest of the answer's time is overhead.
+        public var model: Duration
     }
 }
 
@@ -83,7 +91,14 @@ public struct Answerer: Sendable {
 
     /// Sources for `question` and whether they are strong enough to answer from.
     public func sources(for question: String, topK: Int? = nil) async throws -> (sources: [RetrievedSource], answerable: Bool) {
-        let sources = try await retriever.retrieve(question, topK: topK ?? settings.topK)
+        var embeddingTime = Duration.zero
+        return try await sources(for: question, topK: topK, embeddingTime: &embeddingTime)
+    }
+
+    private func sources(
+        for question: String, topK: Int?, embeddingTime: inout Duration
+    ) async throws -> (sources: [RetrievedSource], answerable: Bool) {
+        let sources = try await retriever.retrieve(question, topK: topK ?? settings.topK, embeddingTime: &embeddingTime)
         let best = sources.map(\.similarity).max() ?? 0
         return (sources, best >= settings.refusalThreshold)
     }
@@ -99,7 +114,14 @@ public struct Answerer: Sendable {
 
     /// Streams the answer: the sources first, then text pieces. A refusal is one piece.
     public func stream(question: String, topK: Int? = nil) async throws -> (sources: [RetrievedSource], refused: Bool, text: AsyncThrowingStream<GenerationEvent, Error>) {
-        let (sources, answerable) = try await self.sources(for: question, topK: topK)
+        var embeddingTime = Duration.zero
+        return try await stream(question: question, topK: topK, embeddingTime: &embeddingTime)
+    }
+
+    private func stream(
+        question: String, topK: Int?, embeddingTime: inout Duration
+    ) async throws -> (sources: [RetrievedSource], refused: Bool, text: AsyncThrowingStream<GenerationEvent, Error>) {
+        let (sources, answerable) = try await self.sources(for: question, topK: topK, embeddingTime: &embeddingTime)
         guard answerable else {
             let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
             continuation.yield(.text(Self.refusal))
@@ -112,19 +134,26 @@ public struct Answerer: Sendable {
     /// The whole answer.
     public func answer(question: String, topK: Int? = nil) async throws -> Answer {
         let start = ContinuousClock.now
-        let (sources, refused, stream) = try await stream(question: question, topK: topK)
+        var embeddingTime = Duration.zero
+        let (sources, refused, stream) = try await stream(question: question, topK: topK, embeddingTime: &embeddingTime)
         let retrieved = ContinuousClock.now
         var text = ""
         var firstToken: ContinuousClock.Instant?
+        var generatorTime = Duration.zero
         for try await event in stream {
-            if case .text(let piece) = event {
+            switch event {
+            case .text(let piece):
                 if firstToken == nil { firstToken = .now }
                 text += piece
+            case .finished(let summary):
+                generatorTime = summary.totalTime
             }
         }
         let end = ContinuousClock.now
         return Answer(
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), sources: sources, refused: refused,
-            timings: .init(retrieval: retrieved - start, timeToFirstToken: firstToken.map { $0 - retrieved }, generation: end - retrieved))
+            timings: .init(
+                retrieval: retrieved - start, embedding: embeddingTime, timeToFirstToken: firstToken.map { $0 - retrieved },
+                generation: end - retrieved, model: embeddingTime + generatorTime))
     }
 }

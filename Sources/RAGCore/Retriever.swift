@@ -42,8 +42,16 @@ public actor Retriever {
 
     /// The `topK` best sources for `question`, best first.
     public func retrieve(_ question: String, topK: Int) async throws -> [RetrievedSource] {
+        var embeddingTime = Duration.zero
+        return try await retrieve(question, topK: topK, embeddingTime: &embeddingTime)
+    }
+
+    /// The same, also telling how long embedding the question took (the model's share).
+    public func retrieve(_ question: String, topK: Int, embeddingTime: inout Duration) async throws -> [RetrievedSource] {
         guard index.count > 0, topK > 0 else { return [] }
+        let embeddingStart = ContinuousClock.now
         let query = try await embedding.embed([question], kind: .query)[0]
+        embeddingTime = ContinuousClock.now - embeddingStart
         let dense = index.search(query, k: candidates)
         let keywordQuery = KeywordQuery(question)
         let keyword = try await store.keywordSearch(keywordQuery, limit: candidates)

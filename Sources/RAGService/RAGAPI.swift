@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RAGCore
+import ServiceSupport
 
 /// `POST /chat` — the original system's contract.
 struct ChatRequest: Decodable {
@@ -34,6 +35,32 @@ struct Fonte: Codable, Equatable {
 struct ChatResponse: ResponseEncodable {
     var resposta: String
     var fontes: [Fonte]
+    var tempos: Tempos
+
+    /// Where the answer's time went, in milliseconds: `modelo` is the models' share (question
+    /// embedding + the generator's own account); `total` minus `modelo` is everything else.
+    struct Tempos: Encodable {
+        var total: Double
+        var embedding: Double
+        var busca: Double
+        var primeiroToken: Double?
+        var geracao: Double
+        var modelo: Double
+
+        init(_ timings: Answer.Timings) {
+            total = (timings.retrieval + timings.generation).inMilliseconds
+            embedding = timings.embedding.inMilliseconds
+            busca = (timings.retrieval - timings.embedding).inMilliseconds
+            primeiroToken = timings.timeToFirstToken?.inMilliseconds
+            geracao = timings.generation.inMilliseconds
+            modelo = timings.model.inMilliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case total, embedding, busca, geracao, modelo
+            case primeiroToken = "primeiro_token"
+        }
+    }
 }
 
 struct DocumentsResponse: ResponseEncodable {

@@ -38,7 +38,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
         if body.stream == true { return try await streamed(question: question, topK: body.topK) }
         let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
         metrics.record(answer)
-        return try ChatResponse(resposta: answer.text, fontes: answer.sources.map(Fonte.init)).response(from: request, context: context)
+        return try ChatResponse(resposta: answer.text, fontes: answer.sources.map(Fonte.init), tempos: .init(answer.timings)).response(from: request, context: context)
     }
 
     @Sendable func chatStream(request: Request, context: Context) async throws -> Response {

@@ -219,8 +219,10 @@ public struct RemoteGeneration: TextGeneration {
         }
         struct Usage: Decodable { var prompt_tokens: Int; var completion_tokens: Int; var cached_prompt_tokens: Int? }
         struct Failure: Decodable { var message: String }
+        struct Timings: Decodable { var first_token_ms: Double?; var total_ms: Double }
         var choices: [Choice]?
         var usage: Usage?
+        var timings: Timings?
         var error: Failure?
     }
 
@@ -246,7 +248,7 @@ public struct RemoteGeneration: TextGeneration {
             do {
                 while true {
                     do {
-                        let (finish, usage) = try await receive(response, replica: replica) { text in
+                        let (finish, usage, engineTime) = try await receive(response, replica: replica) { text in
                             // `text` is everything this attempt produced so far: yield what is new.
                             if text.utf8.count <= delivered.utf8.count {
                                 guard delivered.utf8.starts(with: text.utf8) else { throw Self.diverged(replica) }
@@ -257,9 +259,10 @@ public struct RemoteGeneration: TextGeneration {
                             continuation.yield(.text(String(decoding: text.utf8.dropFirst(delivered.utf8.count), as: UTF8.self)))
                             delivered = text
                         }
+                        // The generator's own total (queueing, prompt, decoding) when it reports one.
                         continuation.yield(.finished(GenerationSummary(
                             finishReason: finish, usage: usage, timeToFirstToken: firstToken.map { $0 - started },
-                            totalTime: ContinuousClock.now - started)))
+                            totalTime: engineTime ?? ContinuousClock.now - started)))
                         continuation.finish()
                         return
                     } catch let lost as ReplicaLost where replays < Self.maxReplays && !Task.isCancelled {
@@ -289,8 +292,9 @@ public struct RemoteGeneration: TextGeneration {
     /// Throws `ReplicaLost` when the stream breaks or ends before the final event.
     private func receive(
         _ response: HTTPClientResponse, replica: String, text onText: (String) throws -> Void
-    ) async throws -> (FinishReason, GenerationUsage) {
+    ) async throws -> (FinishReason, GenerationUsage, engineTime: Duration?) {
         var pending = ""
+        var engineTime: Duration?
         var text = ""
         var finish: FinishReason?
         var usage = GenerationUsage(promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0)
@@ -308,6 +312,7 @@ public struct RemoteGeneration: TextGeneration {
                     if let failure = chunk.error {
                         throw UpstreamUnavailable(service: "generator", url: replica, reason: failure.message)
                     }
+                    if let timings = chunk.timings { engineTime = .microseconds(Int64(timings.total_ms * 1000)) }
                     if let usageChunk = chunk.usage {
                         usage = GenerationUsage(
                             promptTokens: usageChunk.prompt_tokens, cachedPromptTokens: usageChunk.cached_prompt_tokens ?? 0,
@@ -330,6 +335,6 @@ public struct RemoteGeneration: TextGeneration {
             throw ReplicaLost(reason: "\(error)")
         }
         guard let finish, done else { throw ReplicaLost(reason: "the event stream ended before the answer did") }
-        return (finish, usage)
+        return (finish, usage, engineTime)
     }
 }

@@ -33,8 +33,10 @@ struct RAGServiceTests {
 
     struct ChatResponse: Decodable {
         struct Fonte: Decodable { var documento: String; var localizacao: String; var trecho: String; var pontuacao: Float }
+        struct Tempos: Decodable { var total: Double; var embedding: Double; var busca: Double; var primeiro_token: Double?; var geracao: Double; var modelo: Double }
         var resposta: String
         var fontes: [Fonte]
+        var tempos: Tempos
     }
 
     @Test("POST /ingest reports the sample set; /documents and /health describe the index")
@@ -70,6 +72,11 @@ struct RAGServiceTests {
                 #expect(answer.fontes.first?.documento == "renovacao-cnh.md")
                 #expect(!answer.resposta.isEmpty && answer.resposta != Answerer.refusal)
                 #expect(answer.resposta.lowercased().contains("detran") || answer.resposta.lowercased().contains("exame"))
+                // Where the time went: the parts add up and the models take most of it.
+                let tempos = answer.tempos
+                #expect(tempos.embedding > 0 && tempos.busca >= 0 && tempos.embedding + tempos.busca <= tempos.total)
+                #expect((tempos.primeiro_token ?? .infinity) <= tempos.geracao && tempos.geracao <= tempos.total)
+                #expect(tempos.modelo > 0.5 * tempos.total && tempos.modelo <= tempos.total, "\(tempos)")
             }
             try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "Como faço um bolo de cenoura?"}"#)) { response in
                 let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
