@@ -139,6 +139,7 @@ def main():
             record(name, "emb_single_ms", statistics.median(latencies) * 1000)
             ttft, total, pieces = stream_chat(gen, messages, new_tokens)
             record(name, "gen_ttft", ttft)
+            record(name, "gen_prefill_share", ttft / max(total, 1e-9))
             record(name, "gen_tps", (pieces - 1) / max(total - ttft, 1e-9))
             record(name, "gen_pieces", pieces)
             ttft2, _, _ = stream_chat(gen, messages, new_tokens)  # same prompt again: prefix reuse
@@ -156,6 +157,7 @@ def main():
         ("embeddings, 16 concurrent clients × 32 (texts/s)", "emb_concurrent", True),
         ("embeddings, single text latency (ms, median of 50)", "emb_single_ms", False),
         ("generation, time to first token (s), ~600-token prompt", "gen_ttft", False),
+        ("generation, share of the single request before its first token (prefill)", "gen_prefill_share", False),
         ("generation, tokens/s after the first, single stream", "gen_tps", True),
         ("generation, 4 concurrent streams, aggregate tokens/s", "gen_concurrent_tps", True),
         ("generation, same prompt again: time to first token / first time", "gen_ttft_repeat_ratio", False),

@@ -117,6 +117,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-chroma", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args()
     summary = {}
     for size in (int(s) for s in args.sizes.split(",")):
@@ -152,7 +153,20 @@ def main() -> int:
             if "load_s" in measured[0]:
                 entry[system]["load_s"] = float(np.median([m["load_s"] for m in measured]))
         summary[str(size)] = entry
-    print(json.dumps({"dimensions": DIM, "k": K, "queries": args.queries, "runs": args.runs, "sizes": summary}, indent=1))
+    if args.json:
+        print(json.dumps({"dimensions": DIM, "k": K, "queries": args.queries, "runs": args.runs, "sizes": summary}, indent=1))
+        return 0
+    print(f"| vectors | system | store | load into memory | query p50 | query p99 | recall@10 vs FAISS | p50 / FAISS | store / ChromaDB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    names = {"guiche": "Guichê (SQLite + exact SIMD)", "faiss": "FAISS IndexFlatIP, 1 thread", "chroma": "ChromaDB PersistentClient (HNSW)"}
+    for size, entry in summary.items():
+        for system, m in entry.items():
+            load = f"{m['load_s']:.3f} s" if "load_s" in m else "—"
+            p50_ratio = m["p50_ms"] / entry["faiss"]["p50_ms"]
+            store_ratio = f"{m['store_s'] / entry['chroma']['store_s']:.3f}×" if "chroma" in entry else "—"
+            print(f"| {int(size):,} | {names[system]} | {m['store_s']:.3f} s | {load} | {m['p50_ms']:.3f} ms | {m['p99_ms']:.3f} ms | "
+                  f"{m['recall_at_10']:.4f} | {p50_ratio:.2f}× | {store_ratio} |")
+    print(f"\ndimension {DIM}, k = {K}, {args.queries} queries one at a time, medians of {args.runs} run(s)")
     return 0
 
 

@@ -406,7 +406,12 @@ final class GenerationScheduler: @unchecked Sendable {
         probes.removeAll()
     }
 
-    /// Puts `request` into the idle slot whose cache shares the longest prefix with its prompt.
+    /// Shorter shared prefixes are recomputed rather than copied (a copy moves a sequence's whole
+    /// KV buffer, tens of MiB).
+    static let minimumCopiedPrefix = 32
+
+    /// Puts `request` into the idle slot whose cache shares the longest prefix with its prompt,
+    /// or copies a longer one from another slot.
     private func admit(_ request: GenerationRequest) {
         let prompt = request.promptTokens
         var chosen: Slot?
@@ -419,6 +424,21 @@ final class GenerationScheduler: @unchecked Sendable {
             }
         }
         guard let slot = chosen else { return }
+        // Another slot, idle or running, may hold a longer prefix of this prompt (the same
+        // documents in a RAG prompt, concurrent variants of one question): copying its cells
+        // costs a memory copy instead of recomputing the prefix.
+        if configuration.reusePromptPrefix,
+           let donor = slots.filter({ $0 !== slot }).max(by: { Self.commonPrefixLength($0.cachedTokens, prompt) < Self.commonPrefixLength($1.cachedTokens, prompt) }) {
+            let shared = Self.commonPrefixLength(donor.cachedTokens, prompt)
+            if shared >= reusable + Self.minimumCopiedPrefix {
+                context.copyCells(from: donor.sequence, to: slot.sequence)
+                slot.cachedTokens = Array(donor.cachedTokens.prefix(shared))
+                reusable = shared
+                logger.debug("prompt prefix copied from another sequence", metadata: [
+                    "from": "\(donor.sequence)", "to": "\(slot.sequence)", "tokens": "\(shared)",
+                ])
+            }
+        }
         // At least the last prompt token goes through the model, to get the logits of the answer.
         let keep = min(reusable, prompt.count - 1)
         if !context.removeCells(of: slot.sequence, from: Int32(keep)) {

@@ -47,6 +47,14 @@ final class LlamaContext: @unchecked Sendable {
         return llama_memory_seq_rm(memory, sequence, position, -1)
     }
 
+    /// Makes `destination`'s cells a copy of all of `source`'s (with a KV cache per sequence,
+    /// llama.cpp copies the buffer before the next decode).
+    func copyCells(from source: Int32, to destination: Int32) {
+        guard let memory else { return }
+        llama_memory_seq_rm(memory, destination, -1, -1)
+        llama_memory_seq_cp(memory, source, destination, -1, -1)
+    }
+
     /// Highest position cached for `sequence`, or -1 when it holds nothing.
     func lastCachedPosition(of sequence: Int32) -> Int32 {
         guard let memory else { return -1 }

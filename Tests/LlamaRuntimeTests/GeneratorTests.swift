@@ -174,6 +174,34 @@ struct GeneratorTests {
         #expect(other.summary.usage.cachedPromptTokens < other.summary.usage.promptTokens)
     }
 
+    @Test("a prompt sharing a long prefix with a running sequence copies its cells, with the same text as alone")
+    func prefixCopiedAcrossSequences() async throws {
+        let context = (1...12).map { "Art. \($0). O condutor deve renovar o exame de aptidão física e mental no prazo da categoria \($0)." }
+            .joined(separator: " ")
+        let first: [ChatMessage] = [Self.question[0], .user("Contexto: \(context)\n\nPergunta: qual o prazo do art. 3?")]
+        let second: [ChatMessage] = [Self.question[0], .user("Contexto: \(context)\n\nPergunta: o que diz o art. 7?")]
+        let alone = try Self.makeGenerator(parallel: 1, reuse: false)
+        let expectedFirst = try await alone.complete(messages: first, parameters: .greedy(maxTokens: 48)).text
+        let expectedSecond = try await alone.complete(messages: second, parameters: .greedy(maxTokens: 24)).text
+
+        let generator = try Self.makeGenerator(parallel: 2)
+        let running = try generator.stream(messages: first, parameters: .greedy(maxTokens: 48))
+        var firstText = ""
+        var secondCompletion: Completion?
+        for try await event in running {
+            guard case .text(let piece) = event else { continue }
+            if firstText.isEmpty {
+                // The first request is decoding: its prompt's cells are all computed.
+                secondCompletion = try await generator.complete(messages: second, parameters: .greedy(maxTokens: 24))
+            }
+            firstText += piece
+        }
+        let copied = try #require(secondCompletion)
+        #expect(copied.summary.usage.cachedPromptTokens > 150, "\(copied.summary.usage)")
+        #expect(copied.text == expectedSecond)
+        #expect(firstText == expectedFirst)
+    }
+
     @Test("with prefix reuse off, a finished sequence's KV cells are freed")
     func cellsFreed() async throws {
         let generator = try Self.makeGenerator(parallel: 2, reuse: false)
