@@ -83,27 +83,6 @@ struct GenerateRequest: Decodable {
     }
 }
 
-struct Usage: Encodable {
-    var promptTokens: Int
-    var completionTokens: Int
-    var totalTokens: Int
-    var cachedPromptTokens: Int
-
-    init(_ usage: GenerationUsage) {
-        promptTokens = usage.promptTokens
-        completionTokens = usage.completionTokens
-        totalTokens = usage.promptTokens + usage.completionTokens
-        cachedPromptTokens = usage.cachedPromptTokens
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case promptTokens = "prompt_tokens"
-        case completionTokens = "completion_tokens"
-        case totalTokens = "total_tokens"
-        case cachedPromptTokens = "cached_prompt_tokens"
-    }
-}
-
 struct GenerateResponse: ResponseEncodable {
     var text: String
     var finishReason: String
@@ -174,80 +153,6 @@ struct ChatCompletionRequest: Decodable {
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         n = try container.decodeIfPresent(Int.self, forKey: .n)
         sampling = try SamplingFields(from: decoder)
-    }
-}
-
-struct ChatCompletionResponse: ResponseEncodable {
-    struct Choice: Encodable {
-        struct Message: Encodable {
-            var role = "assistant"
-            var content: String
-        }
-        var index = 0
-        var message: Message
-        var finishReason: String
-
-        enum CodingKeys: String, CodingKey {
-            case index, message
-            case finishReason = "finish_reason"
-        }
-    }
-
-    var id: String
-    var object = "chat.completion"
-    var created: Int
-    var model: String
-    var choices: [Choice]
-    var usage: Usage
-}
-
-/// One Server-Sent Event of a streamed chat completion.
-struct ChatCompletionChunk: Encodable {
-    struct Choice: Encodable {
-        struct Delta: Encodable {
-            var role: String?
-            var content: String?
-        }
-        var index = 0
-        var delta: Delta
-        var finishReason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case index, delta
-            case finishReason = "finish_reason"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(delta, forKey: .delta)
-            try container.encode(finishReason, forKey: .finishReason)  // explicit null while streaming
-        }
-    }
-
-    var id: String
-    var object = "chat.completion.chunk"
-    var created: Int
-    var model: String
-    var choices: [Choice]
-    var usage: Usage?
-    /// On the usage chunk: the engine's own account of this generation (as llama.cpp's server
-    /// does), so that a caller can tell model time from transport.
-    var timings: Timings?
-
-    struct Timings: Encodable {
-        var firstTokenMs: Double?
-        var totalMs: Double
-
-        init(_ summary: GenerationSummary) {
-            firstTokenMs = summary.timeToFirstToken?.inMilliseconds
-            totalMs = summary.totalTime.inMilliseconds
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case firstTokenMs = "first_token_ms"
-            case totalMs = "total_ms"
-        }
     }
 }
 

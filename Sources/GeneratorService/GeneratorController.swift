@@ -53,9 +53,8 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
         }
         let completion = try await collect(stream)
         let response = ChatCompletionResponse(
-            id: id, created: created, model: model,
-            choices: [.init(message: .init(content: completion.text), finishReason: completion.summary.finishReason.rawValue)],
-            usage: Usage(completion.summary.usage))
+            id: id, created: created, model: model, content: completion.text,
+            finishReason: completion.summary.finishReason.rawValue, usage: Usage(completion.summary.usage))
         return try response.response(from: request, context: context)
     }
 
@@ -98,7 +97,7 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
                 try await writer.write(ServerSentEvent.data(chunk))
             }
             func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
-                ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
+                ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
             }
             try await send(chunk(.init(role: "assistant", content: "")))
             do {
@@ -111,7 +110,7 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
                         try await send(chunk(.init(), finish: summary.finishReason.rawValue))
                         if includeUsage {
                             try await send(ChatCompletionChunk(
-                                id: id, created: created, model: model, choices: [], usage: Usage(summary.usage), timings: .init(summary)))
+                                id: id, created: created, model: model, usage: Usage(summary.usage), timings: .init(summary)))
                         }
                     }
                 }

@@ -81,22 +81,15 @@ public struct RAGController<Context: RequestContext>: Sendable {
         if body.stream == true {
             let (_, _, stream) = try await knowledge.answerer.stream(question: question)
             let response = ResponseBody { writer in
-                func send(_ object: [String: Any]) async throws {
-                    let data = try JSONSerialization.data(withJSONObject: object)
-                    var buffer = ByteBuffer(string: "data: ")
-                    buffer.writeBytes(data)
-                    buffer.writeString("\n\n")
-                    try await writer.write(buffer)
+                func send(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) async throws {
+                    try await writer.write(ServerSentEvent.data(
+                        ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)))
                 }
-                func chunk(_ delta: [String: Any], finish: String?) -> [String: Any] {
-                    ["id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-                     "choices": [["index": 0, "delta": delta, "finish_reason": finish as Any? ?? NSNull()]]]
-                }
-                try await send(chunk(["role": "assistant", "content": ""], finish: nil))
+                try await send(.init(role: "assistant", content: ""))
                 for try await event in stream {
                     switch event {
-                    case .text(let piece): try await send(chunk(["content": piece], finish: nil))
-                    case .finished(let summary): try await send(chunk([:], finish: summary.finishReason.rawValue))
+                    case .text(let piece): try await send(.init(content: piece))
+                    case .finished(let summary): try await send(.init(), finish: summary.finishReason.rawValue)
                     }
                 }
                 try await writer.write(ServerSentEvent.done)
@@ -105,13 +98,8 @@ public struct RAGController<Context: RequestContext>: Sendable {
             return Response(status: .ok, headers: ServerSentEvent.headers, body: response)
         }
         let answer = try await knowledge.answerer.answer(question: question)
-        let object: [String: Any] = [
-            "id": id, "object": "chat.completion", "created": created, "model": model,
-            "choices": [["index": 0, "message": ["role": "assistant", "content": answer.text], "finish_reason": "stop"]],
-        ]
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))))
+        return try ChatCompletionResponse(id: id, created: created, model: model, content: answer.text, finishReason: "stop", usage: nil)
+            .response(from: request, context: context)
     }
 
     @Sendable func ingest(request: Request, context: Context) async throws -> IngestResponse {
