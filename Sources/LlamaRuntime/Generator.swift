@@ -428,8 +428,7 @@ final class GenerationScheduler: @unchecked Sendable {
         // documents in a RAG prompt, concurrent variants of one question): copying its cells
         // costs a memory copy instead of recomputing the prefix.
         if configuration.reusePromptPrefix,
-           let donor = slots.filter({ $0 !== slot }).max(by: { Self.commonPrefixLength($0.cachedTokens, prompt) < Self.commonPrefixLength($1.cachedTokens, prompt) }) {
-            let shared = Self.commonPrefixLength(donor.cachedTokens, prompt)
+           let (donor, shared) = slots.filter({ $0 !== slot }).map({ ($0, Self.commonPrefixLength($0.cachedTokens, prompt)) }).max(by: { $0.1 < $1.1 }) {
             if shared >= reusable + Self.minimumCopiedPrefix {
                 context.copyCells(from: donor.sequence, to: slot.sequence)
                 slot.cachedTokens = Array(donor.cachedTokens.prefix(shared))

@@ -242,22 +242,25 @@ public struct RemoteGeneration: TextGeneration {
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
         let task = Task {
             var (response, replica) = first
-            var delivered = ""  // text yielded so far, over all attempts
+            var delivered: [UInt8] = []  // text yielded so far, over all attempts
             var replays = 0
             var firstToken: ContinuousClock.Instant?
             do {
                 while true {
                     do {
-                        let (finish, usage, engineTime) = try await receive(response, replica: replica) { text in
-                            // `text` is everything this attempt produced so far: yield what is new.
-                            if text.utf8.count <= delivered.utf8.count {
-                                guard delivered.utf8.starts(with: text.utf8) else { throw Self.diverged(replica) }
-                                return
+                        var received = 0  // bytes this attempt produced
+                        let (finish, usage, engineTime) = try await receive(response, replica: replica) { piece in
+                            // A replay repeats what was already delivered: check that part, yield the rest.
+                            let bytes = Array(piece.utf8)
+                            let overlap = min(bytes.count, max(0, delivered.count - received))
+                            guard bytes[..<overlap].elementsEqual(delivered[received..<(received + overlap)]) else {
+                                throw Self.diverged(replica)
                             }
-                            guard text.utf8.starts(with: delivered.utf8) else { throw Self.diverged(replica) }
+                            received += bytes.count
+                            guard overlap < bytes.count else { return }
                             if firstToken == nil { firstToken = .now }
-                            continuation.yield(.text(String(decoding: text.utf8.dropFirst(delivered.utf8.count), as: UTF8.self)))
-                            delivered = text
+                            continuation.yield(.text(String(decoding: bytes[overlap...], as: UTF8.self)))
+                            delivered += bytes[overlap...]
                         }
                         // The generator's own total (queueing, prompt, decoding) when it reports one.
                         continuation.yield(.finished(GenerationSummary(
@@ -269,7 +272,7 @@ public struct RemoteGeneration: TextGeneration {
                         replays += 1
                         client.replicas.reportFailure()
                         logger.warning("generator replica lost mid-answer; replaying on another replica", metadata: [
-                            "replica": "\(replica)", "reason": "\(lost.reason)", "delivered_characters": "\(delivered.count)",
+                            "replica": "\(replica)", "reason": "\(lost.reason)", "delivered_bytes": "\(delivered.count)",
                         ])
                         (response, replica) = try await client.post("/v1/chat/completions", body: body, avoiding: replica)
                     }
@@ -288,10 +291,10 @@ public struct RemoteGeneration: TextGeneration {
         UpstreamUnavailable(service: "generator", url: replica, reason: "a replayed answer differed from the text already sent")
     }
 
-    /// Reads one replica's event stream, passing the text accumulated so far after each chunk.
+    /// Reads one replica's event stream, passing each piece of text as it arrives.
     /// Throws `ReplicaLost` when the stream breaks or ends before the final event.
     private func receive(
-        _ response: HTTPClientResponse, replica: String, text onText: (String) throws -> Void
+        _ response: HTTPClientResponse, replica: String, text onPiece: (String) throws -> Void
     ) async throws -> (FinishReason, GenerationUsage, engineTime: Duration?) {
         var pending = ""
         var engineTime: Duration?
@@ -319,10 +322,7 @@ public struct RemoteGeneration: TextGeneration {
                             completionTokens: usageChunk.completion_tokens)
                     }
                     for choice in chunk.choices ?? [] {
-                        if let piece = choice.delta.content, !piece.isEmpty {
-                            text += piece
-                            try onText(text)
-                        }
+                        if let piece = choice.delta.content, !piece.isEmpty { try onPiece(piece) }
                         if let reason = choice.finish_reason { finish = FinishReason(rawValue: reason) ?? .stop }
                     }
                 }
