@@ -204,8 +204,9 @@ struct ServeRAG: AsyncParsableCommand {
         // The embedding model's tokenizer, when its file is here too, makes chunk sizes exact.
         let tokenizer = try? LlamaModel(path: try modelSettings.embeddingModelPath(), parameters: .init(vocabularyOnly: true))
         if tokenizer == nil { logger.warning("embedding model file not found here: chunk sizes are estimated") }
-        let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
+        // Built first so that a malformed GENERATOR_SERVICE_URL is refused before waiting for the embedding service.
         let generation = try RemoteGeneration(baseURL: generatorURL, logger: logger)
+        let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
         let knowledge = try settings.knowledgeBase(embedding: embedding, generation: generation, logger: logger)
         try await knowledge.load()
         let report = try await knowledge.ingest()
