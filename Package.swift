@@ -56,8 +56,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("vocabulario.txt")]
         ),
+        /// `guiche eval`: question sets, scoring (hit@k, MRR, key facts, refusals) and reports.
+        .target(name: "Evaluation", dependencies: ["RAGCore"]),
         /// What every HTTP service shares: OpenAI-shaped JSON errors, request decoding, metrics,
         /// configuration and logging.
         .target(
@@ -104,6 +107,7 @@ let package = Package(
                 "GeneratorService",
                 "RAGService",
                 "RAGCore",
+                "Evaluation",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -130,6 +134,10 @@ let package = Package(
         .testTarget(
             name: "RAGCoreTests",
             dependencies: ["RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport"]
+        ),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport"]
         ),
         .testTarget(
             name: "ServiceTests",

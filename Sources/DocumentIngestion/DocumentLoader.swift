@@ -163,67 +163,13 @@ enum JSONText {
     }
 }
 
-/// HTML reduced to text: scripts and styles dropped, block elements on their own lines, headings
-/// as Markdown headings (so the chunker sees the structure), entities decoded.
-enum HTMLText {
-    static func render(_ html: String) -> String {
-        var text = html
-        for tag in ["script", "style", "head", "noscript"] {
-            text = text.replacingOccurrences(of: "<\(tag)\\b[^>]*>[\\s\\S]*?</\(tag)>", with: " ", options: [.regularExpression, .caseInsensitive])
-        }
-        text = text.replacingOccurrences(of: "<!--[\\s\\S]*?-->", with: " ", options: .regularExpression)
-        for level in 1...6 {
-            text = text.replacingOccurrences(of: "<h\(level)\\b[^>]*>", with: "\n\n" + String(repeating: "#", count: level) + " ", options: [.regularExpression, .caseInsensitive])
-        }
-        text = text.replacingOccurrences(of: "<(br|/p|/div|/li|/tr|/h[1-6]|/table|/ul|/ol|p|div|li|tr)\\b[^>]*>", with: "\n", options: [.regularExpression, .caseInsensitive])
-        text = text.replacingOccurrences(of: "<(td|th)\\b[^>]*>", with: " ", options: [.regularExpression, .caseInsensitive])
-        text = text.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
-        text = decodeEntities(text)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.replacingOccurrences(of: "[ \\t\u{00A0}]+", with: " ", options: .regularExpression).trimmingCharacters(in: .whitespaces)
-        }
-        return lines.joined(separator: "\n").replacingOccurrences(of: "\n{3,}", with: "\n\n", options: .regularExpression)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    static func decodeEntities(_ text: String) -> String {
-        let named = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "ordm": "º", "ordf": "ª",
-                     "sect": "§", "ccedil": "ç", "atilde": "ã", "otilde": "õ", "aacute": "á", "eacute": "é", "iacute": "í",
-                     "oacute": "ó", "uacute": "ú", "acirc": "â", "ecirc": "ê", "ocirc": "ô", "agrave": "à", "Ccedil": "Ç",
-                     "Atilde": "Ã", "Aacute": "Á", "Eacute": "É", "Iacute": "Í", "Oacute": "Ó", "Uacute": "Ú", "ndash": "–",
-                     "mdash": "—", "hellip": "…", "percnt": "%", "laquo": "«", "raquo": "»", "ldquo": "“", "rdquo": "”"]
-        var result = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            if text[index] == "&", let end = text[index...].prefix(12).firstIndex(of: ";") {
-                let entity = text[text.index(after: index)..<end]
-                var replacement: String?
-                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let code = UInt32(entity.dropFirst(2), radix: 16) {
-                    replacement = Unicode.Scalar(code).map(String.init)
-                } else if entity.hasPrefix("#"), let code = UInt32(entity.dropFirst()) {
-                    replacement = Unicode.Scalar(code).map(String.init)
-                } else {
-                    replacement = named[String(entity)]
-                }
-                if let replacement {
-                    result += replacement
-                    index = text.index(after: end)
-                    continue
-                }
-            }
-            result.append(text[index])
-            index = text.index(after: index)
-        }
-        return result
-    }
-}
-
 /// PDF text per page through poppler's `pdftotext` (pages separated by form feeds).
 enum PDFText {
     static func pages(of url: URL) throws -> [LoadedDocument.Page] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        process.arguments = ["-enc", "UTF-8", "-eol", "unix", url.path, "-"]
+        // A wider column gap keeps a line's trailing annotation in reading order.
+        process.arguments = ["-enc", "UTF-8", "-eol", "unix", "-colspacing", "3", url.path, "-"]
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -243,6 +189,6 @@ enum PDFText {
         let text = String(decoding: data, as: UTF8.self)
         var pages = text.components(separatedBy: "\u{0C}")
         if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
-        return pages.enumerated().map { LoadedDocument.Page(number: $0 + 1, text: $1) }
+        return PageFurniture.remove(from: pages.enumerated().map { LoadedDocument.Page(number: $0 + 1, text: $1) })
     }
 }

@@ -13,12 +13,17 @@ public struct Chunk: Sendable, Equatable, Codable {
     public var lastPage: Int?
     /// Size in the embedding model's tokens (as counted by the chunker's counter).
     public var tokens: Int
+    /// For a chunk that starts inside a unit: the opening words of the units it belongs to (the
+    /// article's caput, the § introducing its incisos), so that it keeps its meaning when read
+    /// alone. Indexed with the chunk, not part of its text.
+    public var context: String?
 
     public init(
         ordinal: Int, text: String, structure: [String] = [], endStructure: String? = nil, firstPage: Int? = nil, lastPage: Int? = nil,
-        tokens: Int
+        tokens: Int, context: String? = nil
     ) {
         self.ordinal = ordinal
+        self.context = context
         self.text = text
         self.structure = structure
         self.endStructure = endStructure
@@ -79,8 +84,8 @@ public struct LegalChunker: Sendable {
 
     /// Markers in order of depth: (level, pattern, label builder).
     nonisolated(unsafe) private static let markers: [(Int, NSRegularExpression, (NSTextCheckingResult, NSString) -> String)] = {
-        func regex(_ pattern: String) -> NSRegularExpression {
-            try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        func regex(_ pattern: String, caseInsensitive: Bool = true) -> NSRegularExpression {
+            try! NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
         }
         func group(_ match: NSTextCheckingResult, _ line: NSString, _ index: Int) -> String {
             match.range(at: index).location == NSNotFound ? "" : line.substring(with: match.range(at: index))
@@ -91,7 +96,8 @@ public struct LegalChunker: Sendable {
             (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Capítulo \(group($0, $1, 1).uppercased())" }),
             (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Seção \(group($0, $1, 1).uppercased())" }),
             (5, regex(#"^SUBSE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Subseção \(group($0, $1, 1).uppercased())" }),
-            (10, regex(#"^Art(?:igo|\.)?\s*(\d+(?:\.\d+)*)\s*(?:º|°|o\b)?(-[A-Z])?"#), {
+            // Capitalised only: "art. 5º" inside a sentence wrapped onto a new line is a reference.
+            (10, regex(#"^(?:Art|ART)(?:igo|IGO|\.)?\s*(\d+(?:\.\d+)*)\s*(?:º|°|o\b)?(-[A-Za-z])?"#, caseInsensitive: false), {
                 let number = group($0, $1, 1)
                 let ordinal = (Int(number.replacingOccurrences(of: ".", with: "")) ?? 10) < 10 ? "º" : ""
                 return "Art. \(number)\(ordinal)\(group($0, $1, 2).uppercased())"
@@ -110,31 +116,49 @@ public struct LegalChunker: Sendable {
 
     /// The structural marker a line starts with, if any: (level, label).
     static func marker(of line: String) -> (Int, String)? {
+        match(line).map { ($0.level, $0.label) }
+    }
+
+    /// Where the marker `text` starts with ends ("Art. 147" in "Art. 147. O candidato").
+    static func markerRange(in text: String) -> Range<String.Index>? {
+        match(text).flatMap { Range($0.range, in: text) }
+    }
+
+    private static func match(_ line: String) -> (level: Int, label: String, range: NSRange)? {
         let ns = line as NSString
         let range = NSRange(location: 0, length: ns.length)
         if let match = markdownHeading.firstMatch(in: line, range: range) {
             let level = match.range(at: 1).length
             let title = ns.substring(with: match.range(at: 2)).trimmingCharacters(in: .whitespaces)
             // A heading that is itself a legal marker ("## Art. 5º") takes the legal level.
-            if let legal = marker(of: title) { return legal }
-            return (level, String(title.prefix(80)))
+            if let legal = marker(of: title) { return (legal.0, legal.1, match.range) }
+            return (level, String(title.prefix(80)), match.range)
         }
         for (level, regex, label) in markers {
-            if let match = regex.firstMatch(in: line, range: range) { return (level, label(match, ns)) }
+            if let match = regex.firstMatch(in: line, range: range) { return (level, label(match, ns), match.range) }
         }
         return nil
     }
 
-    /// Blocks of the document with their structural paths.
+    /// Levels of the divisions above articles (Livro … Subseção) and Markdown headings.
+    static let divisionLevels = 1..<10
+
+    /// Blocks of the document with their structural paths. A division's name ("CAPÍTULO IX" then
+    /// "DO TRANSPORTE") joins its label ("Capítulo IX – Do transporte"); a division or device that
+    /// holds no text of its own (only its name, or only "(VETADO)"/"(Revogado)") is no block.
     func blocks(of document: LoadedDocument) -> [Block] {
         var blocks: [Block] = []
         var stack: [(level: Int, label: String)] = []
         var unit = 0
         var current: Block?
+        /// A division whose name may follow on the next line.
+        var awaitingName = false
         func flush() {
             if var block = current {
                 block.text = block.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !block.text.isEmpty { blocks.append(block) }
+                if !block.text.isEmpty && !isEmptyDivision(block) && !LegalAnnotations.isVoid(block.text, label: block.label) {
+                    blocks.append(block)
+                }
             }
             current = nil
         }
@@ -147,17 +171,28 @@ public struct LegalChunker: Sendable {
                     if current?.label == nil { flush() } else { current?.text += "\n" }
                     continue
                 }
-                if let (level, label) = Self.marker(of: line) {
+                if let found = Self.match(line), !isReferenceWrappedOntoNewLine(found.level, after: current, format: document.format) {
                     flush()
-                    while let top = stack.last, top.level >= level { stack.removeLast() }
-                    stack.append((level, label))
-                    if level <= 10 { unit += 1 }
-                    current = Block(level: level, label: label, path: stack.map(\.label), text: line, page: page.number, unit: unit)
+                    var label = found.label
+                    let rest = Self.divisionName((line as NSString).substring(from: found.range.location + found.range.length))
+                    awaitingName = Self.divisionLevels.contains(found.level) && rest == nil && !line.hasPrefix("#")
+                    if Self.divisionLevels.contains(found.level), let rest, !line.hasPrefix("#") { label += " – \(rest)" }
+                    while let top = stack.last, top.level >= found.level { stack.removeLast() }
+                    stack.append((found.level, label))
+                    if found.level <= 10 { unit += 1 }
+                    current = Block(level: found.level, label: label, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 } else if current != nil {
+                    if awaitingName, let name = Self.divisionName(line), var block = current {
+                        block.label! += " – \(name)"
+                        stack[stack.count - 1].label = block.label!
+                        block.path = stack.map(\.label)
+                        current = block
+                    }
                     current!.text += (current!.text.hasSuffix("\n") ? "" : "\n") + line
                 } else {
                     current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 }
+                if Self.match(line) == nil { awaitingName = false }
             }
             // Pages end paragraphs of plain text; a marked unit may run onto the next page.
             if current?.label == nil { flush() }
@@ -166,12 +201,40 @@ public struct LegalChunker: Sendable {
         return blocks
     }
 
+    /// A division's name as written after or under its label ("DO TRANSPORTE" → "Do transporte"),
+    /// or nil for text that is not a name (empty, a sentence, too long).
+    static func divisionName(_ text: String) -> String? {
+        let name = text.trimmingCharacters(in: CharacterSet(charactersIn: " -–—.:").union(.whitespaces))
+        guard !name.isEmpty, name.count <= 120, name.first?.isLetter == true, !name.hasSuffix(";"),
+              name.split(separator: " ").count <= 16 else { return nil }
+        let letters = name.filter(\.isLetter)
+        guard letters.allSatisfy(\.isUppercase) else { return name }
+        return name.prefix(1) + name.dropFirst().lowercased()
+    }
+
+    /// A division block holding nothing but its label line and name.
+    private func isEmptyDivision(_ block: Block) -> Bool {
+        guard Self.divisionLevels.contains(block.level), let label = block.label, !block.text.hasPrefix("#") else { return false }
+        let lines = block.text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.count <= 1 || (lines.count == 2 && label.hasSuffix(Self.divisionName(lines[1]) ?? "\u{0}"))
+    }
+
+    /// In a PDF a line break may fall inside a sentence: "previsto no" / "§ 2º deste artigo" is a
+    /// reference, not a new paragraph. A § or inciso marker right after a line that ends in a
+    /// lower-case word or a comma continues the sentence.
+    private func isReferenceWrappedOntoNewLine(_ level: Int, after current: Block?, format: DocumentFormat) -> Bool {
+        guard format == .pdf, level > 10, let last = current?.text.last(where: { !$0.isWhitespace }) else { return false }
+        return last.isLowercase || last == ","
+    }
+
     // MARK: - Chunks
 
-    /// The chunks of `document`, in order.
+    /// The chunks of `document`, in order. Articles start their own chunk; two neighbouring
+    /// articles share one only when both are tiny.
     public func chunk(_ document: LoadedDocument) -> [Chunk] {
         var chunks: [Chunk] = []
         var open: (pieces: [Piece], tokens: Int)? = nil
+        let tiny = size / 5
 
         func close() {
             guard let current = open, !current.pieces.isEmpty else { open = nil; return }
@@ -181,7 +244,7 @@ public struct LegalChunker: Sendable {
                 ordinal: chunks.count, text: text, structure: first.path,
                 endStructure: last.path.last != first.path.last ? last.path.last : nil,
                 firstPage: current.pieces.compactMap(\.page).first, lastPage: current.pieces.compactMap(\.page).last,
-                tokens: countTokens(text)))
+                tokens: countTokens(text), context: first.context))
             open = nil
         }
 
@@ -189,7 +252,7 @@ public struct LegalChunker: Sendable {
             if let current = open {
                 let sameUnit = current.pieces.last!.unit == piece.unit
                 let combined = countTokens((current.pieces.map(\.text) + [piece.text]).joined(separator: "\n"))
-                let startsNewUnit = !sameUnit && current.tokens >= size / 3
+                let startsNewUnit = !sameUnit && (current.tokens > tiny || piece.tokens > tiny)
                 if combined > size || startsNewUnit {
                     close()
                     if sameUnit && piece.isContinuation, let carried = carryOver(from: chunks.last!.text, unit: piece) {
@@ -221,26 +284,47 @@ public struct LegalChunker: Sendable {
         var tokens: Int
         /// A later part of a split block (or overlap carried into the next chunk).
         var isContinuation: Bool
+        /// The opening words of the blocks above it in its unit (see `Chunk.context`).
+        var context: String?
     }
+
+    /// Words of an enclosing unit kept as context.
+    static let contextWords = 40
 
     /// Blocks as pieces of at most `size` tokens: whole blocks when they fit, else their sentences
     /// (packed), else a sentence's words.
     func pieces(of blocks: [Block]) -> [Piece] {
         var result: [Piece] = []
+        var enclosing: [(level: Int, unit: Int, opening: String)] = []
         for block in blocks {
+            enclosing.removeAll { $0.unit != block.unit || $0.level >= block.level }
+            let parents = enclosing.map(\.opening)
+            let opening = Self.opening(of: block.text)
+            if block.label != nil && block.level >= 10 { enclosing.append((block.level, block.unit, opening)) }
             let tokens = countTokens(block.text)
             if tokens <= size {
-                result.append(Piece(text: block.text, path: block.path, page: block.page, unit: block.unit, tokens: tokens, isContinuation: false))
+                result.append(Piece(
+                    text: block.text, path: block.path, page: block.page, unit: block.unit, tokens: tokens, isContinuation: false,
+                    context: parents.isEmpty ? nil : parents.joined(separator: "\n")))
                 continue
             }
             var first = true
             // Later parts leave room for the overlap carried in front of them.
             for part in split(block.text, budget: size - overlap) {
-                result.append(Piece(text: part, path: block.path, page: block.page, unit: block.unit, tokens: countTokens(part), isContinuation: !first))
+                let context = first ? parents : parents + [opening]
+                result.append(Piece(
+                    text: part, path: block.path, page: block.page, unit: block.unit, tokens: countTokens(part), isContinuation: !first,
+                    context: context.isEmpty ? nil : context.joined(separator: "\n")))
                 first = false
             }
         }
         return result
+    }
+
+    /// The first `contextWords` words of a unit, annotations left out.
+    static func opening(of text: String) -> String {
+        let words = LegalAnnotations.strip(text).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        return words.prefix(contextWords).joined(separator: " ") + (words.count > contextWords ? " …" : "")
     }
 
     /// Splits an oversized text into parts of at most `budget` tokens at sentence, then word, boundaries.
@@ -295,6 +379,8 @@ public struct LegalChunker: Sendable {
         }
         guard !carried.isEmpty else { return nil }
         let joined = carried.joined(separator: " ")
-        return Piece(text: joined, path: piece.path, page: piece.page, unit: piece.unit, tokens: countTokens(joined), isContinuation: true)
+        return Piece(
+            text: joined, path: piece.path, page: piece.page, unit: piece.unit, tokens: countTokens(joined), isContinuation: true,
+            context: piece.context)
     }
 }

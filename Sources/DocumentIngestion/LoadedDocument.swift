@@ -24,11 +24,14 @@ public struct LoadedDocument: Sendable, Equatable {
         self.pages = pages
     }
 
-    /// The document's title: its first Markdown heading; for prose formats a short first line;
-    /// else its file name.
+    /// The document's title: the statute it is ("Lei nº 8.069/1990 (Estatuto da Criança e do
+    /// Adolescente)") when its opening names one; else its first Markdown heading; for prose
+    /// formats a short first line; else its file name.
     public var title: String {
-        let lines = pages.flatMap { $0.text.split(separator: "\n", omittingEmptySubsequences: true) }
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // A title is at the start: the first lines of the first pages are enough.
+        let lines = pages.prefix(3).flatMap { $0.text.prefix(8000).split(separator: "\n", omittingEmptySubsequences: true) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.prefix(60)
+        if let statute = StatuteTitle.find(in: Array(lines)) { return statute }
         if let heading = lines.first(where: { $0.hasPrefix("# ") }) {
             return String(heading.dropFirst(2)).trimmingCharacters(in: .whitespaces)
         }

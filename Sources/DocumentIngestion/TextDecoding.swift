@@ -19,6 +19,11 @@ public enum TextDecoding {
         text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 
+    /// The character a Windows-1252 byte stands for.
+    static func windows1252(_ byte: UInt8) -> String {
+        String(windows1252[Int(byte)])
+    }
+
     /// Windows-1252: Latin-1 except 0x80–0x9F, which hold typographic characters (€, “, ”, –, —, …).
     private static let windows1252: [Character] = (0..<256).map { byte in
         let high: [Int: UInt32] = [

@@ -60,9 +60,26 @@ struct RAGSettings {
             dataDirectory: URL(fileURLWithPath: dataDirectory), store: store, embedding: embedding,
             chunkSize: chunkSize, chunkOverlap: chunkOverlap, batchSize: batchSize, logger: logger)
         return KnowledgeBase(
-            store: store, embedding: embedding, generation: generation, indexer: indexer,
+            store: store, embedding: embedding, generation: generation, indexer: indexer, vocabulary: try vocabulary(),
             settings: .init(
                 systemPrompt: systemPrompt, topK: topK, refusalThreshold: refusalThreshold, sampling: .greedy(maxTokens: maxAnswerTokens)))
+    }
+
+    /// The collection's own vocabulary file (`.rag_db/<COLLECTION_NAME>.vocabulario.txt`, optional).
+    var vocabularyPath: String {
+        (SQLiteIndexStore.path(directory: databaseDirectory, collection: collection) as NSString).deletingPathExtension + ".vocabulario.txt"
+    }
+
+    /// The built-in vocabulary plus the collection's own rules, when it has a file.
+    func vocabulary() throws -> Vocabulary {
+        var vocabulary = try Vocabulary.builtIn()
+        guard FileManager.default.fileExists(atPath: vocabularyPath) else { return vocabulary }
+        do {
+            vocabulary.add(try Vocabulary(contentsOf: URL(fileURLWithPath: vocabularyPath)))
+        } catch {
+            throw ValidationError("vocabulary file \(vocabularyPath): \(error)")
+        }
+        return vocabulary
     }
 
     var dataDirectory: String
@@ -81,22 +98,40 @@ struct RAGSettings {
 struct Chatbot {
     let knowledge: KnowledgeBase
     let embeddingModel: LlamaModel
-    let chatModel: LlamaModel
+    /// Nil when only retrieval was asked for (`guiche eval --retrieval-only`).
+    let chatModel: LlamaModel?
     let embedder: Embedder
-    let generator: Generator
+    let generator: Generator?
 
-    static func make(models: ModelSettings, rag: RAGSettings, parallel: Int, logger: Logger) throws -> Chatbot {
+    static func make(models: ModelSettings, rag: RAGSettings, parallel: Int, logger: Logger, loadChatModel: Bool = true) throws -> Chatbot {
         let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let embedder = try Embedder(
             model: embeddingModel, configuration: .init(threads: models.threads, maxSequencesPerPass: rag.batchSize), logger: logger)
-        let chatModel = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
-        let generator = try Generator(
-            model: chatModel,
-            configuration: .init(parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads),
-            logger: logger)
+        var chatModel: LlamaModel?
+        var generator: Generator?
+        if loadChatModel {
+            let model = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
+            generator = try Generator(
+                model: model,
+                configuration: .init(parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads),
+                logger: logger)
+            chatModel = model
+        }
         let knowledge = try rag.knowledgeBase(
-            embedding: LocalEmbedding(embedder: embedder), generation: LocalGeneration(generator: generator), logger: logger)
+            embedding: LocalEmbedding(embedder: embedder),
+            generation: generator.map { LocalGeneration(generator: $0) as any TextGeneration } ?? ChatModelNotLoaded(), logger: logger)
         return Chatbot(knowledge: knowledge, embeddingModel: embeddingModel, chatModel: chatModel, embedder: embedder, generator: generator)
+    }
+}
+
+/// The generation of a process that loaded no chat model: asking it is an error.
+struct ChatModelNotLoaded: TextGeneration {
+    struct Unavailable: Error, CustomStringConvertible {
+        var description: String { "the chat model is not loaded in this process (retrieval only)" }
+    }
+
+    func stream(messages: [ChatMessage], parameters: SamplingParameters) async throws -> AsyncThrowingStream<GenerationEvent, Error> {
+        throw Unavailable()
     }
 }
 

@@ -168,12 +168,12 @@ struct ServeAll: AsyncParsableCommand {
         let metrics = ServiceMetrics.bootstrappingMetricsSystem()
         let application = Application(
             router: try buildRAGRouter(
-                knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel.name,
+                knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
                 metrics: metrics),
             configuration: .init(address: .hostname(host, port: port), serverName: "guiche"),
             logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
-        try await Guiche.run(application, engine: EngineShutdown { chatbot.generator.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
+        try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
     }
 }
 

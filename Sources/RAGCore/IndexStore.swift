@@ -22,14 +22,22 @@ public struct StoredDocument: Sendable, Equatable, Codable {
     }
 }
 
-/// A chunk with its vector, ready to store.
+/// A chunk with its vector and keyword terms, ready to store.
 public struct NewChunk: Sendable {
     public var chunk: Chunk
     public var vector: [Float]
+    /// `KeywordText` terms of the chunk's law (annotations left out) and context, space-separated.
+    public var bodyTerms: String
+    /// `KeywordText` terms of the document's title and the chunk's location.
+    public var headingTerms: String
 
-    public init(chunk: Chunk, vector: [Float]) {
+    /// A chunk of the document titled `documentTitle`, its keyword terms derived from its text,
+    /// context and location.
+    public init(chunk: Chunk, vector: [Float], documentTitle: String) {
         self.chunk = chunk
         self.vector = vector
+        self.bodyTerms = KeywordText.terms(of: LegalAnnotations.strip(chunk.text) + "\n" + (chunk.context ?? "")).joined(separator: " ")
+        self.headingTerms = KeywordText.terms(of: documentTitle + "\n" + chunk.location).joined(separator: " ")
     }
 }
 
@@ -42,6 +50,8 @@ public struct IndexedChunk: Sendable, Equatable, Codable {
     public var text: String
     public var location: String
     public var tokens: Int
+    /// The opening words of the units the chunk belongs to (see `Chunk.context`).
+    public var context: String?
 }
 
 /// All vectors of a collection, row-major, with their chunk ids: what dense search loads.
@@ -71,7 +81,7 @@ public protocol IndexStore: Sendable {
     func remove(documentPath: String) async throws
     func vectors() async throws -> VectorSnapshot
     func chunks(ids: [Int64]) async throws -> [IndexedChunk]
-    /// BM25 over text, location and title, diacritics folded: chunk ids, best first.
+    /// BM25 over the chunks' keyword terms (body and heading): chunk ids, best first.
     func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [Int64]
     func chunkCount() async throws -> Int
 }

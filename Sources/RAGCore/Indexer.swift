@@ -92,12 +92,13 @@ public actor Indexer {
             }
             do {
                 let document = try DocumentLoader.load(url, path: path)
+                let title = document.title
                 let chunks = chunker.chunk(document)
-                let vectors = try await embed(chunks, title: document.title)
+                let vectors = try await embed(chunks, title: title)
                 try await store.replace(
-                    StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: document.title,
+                    StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
                                    chunkCount: chunks.count, indexedAt: Date()),
-                    chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1) })
+                    chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1, documentTitle: title) })
                 report.chunksEmbedded += chunks.count
                 if known[path] == nil { report.added.append(path) } else { report.updated.append(path) }
                 logger.info("indexed", metadata: ["document": "\(path)", "chunks": "\(chunks.count)"])
@@ -115,17 +116,22 @@ public actor Indexer {
         return report
     }
 
-    /// The text embedded for a chunk: its document and location, then its text.
-    static func embeddingText(_ chunk: Chunk, title: String) -> String {
+    /// The texts that may be embedded for a chunk, richest first: its document and location, the
+    /// opening of the units it belongs to, then its text without the portal's annotations
+    /// (contextual retrieval); the same without the context; the text alone.
+    static func embeddingTexts(_ chunk: Chunk, title: String) -> [String] {
         let heading = chunk.location.isEmpty ? title : "\(title) — \(chunk.location)"
-        return heading + "\n" + chunk.text
+        let text = LegalAnnotations.strip(chunk.text)
+        var texts = [heading + "\n" + text, text]
+        if let context = chunk.context { texts.insert(heading + "\n" + context + "\n" + text, at: 0) }
+        return texts
     }
 
     private func embed(_ chunks: [Chunk], title: String) async throws -> [[Float]] {
-        var texts = chunks.map { Self.embeddingText($0, title: title) }
-        // A heading longer than its allowance (a very long title) gives way to the text.
-        for index in texts.indices where (try? embedding.documentTokenCount(texts[index])) ?? 0 > embedding.maxInputTokens {
-            texts[index] = chunks[index].text
+        // The richest text that fits the model's window.
+        let texts = chunks.map { chunk in
+            let candidates = Self.embeddingTexts(chunk, title: title)
+            return candidates.first { (try? embedding.documentTokenCount($0)) ?? Int.max <= embedding.maxInputTokens } ?? candidates.last!
         }
         var vectors: [[Float]] = []
         for start in stride(from: 0, to: texts.count, by: batchSize) {

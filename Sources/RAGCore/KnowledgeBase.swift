@@ -12,10 +12,10 @@ public actor KnowledgeBase {
     private var lastReport: IngestReport?
 
     public init(store: any IndexStore, embedding: any TextEmbedding, generation: any TextGeneration,
-                indexer: Indexer, settings: Answerer.Settings) {
+                indexer: Indexer, vocabulary: Vocabulary = .empty, settings: Answerer.Settings) {
         self.store = store
         self.indexer = indexer
-        self.retriever = Retriever(store: store, embedding: embedding)
+        self.retriever = Retriever(store: store, embedding: embedding, vocabulary: vocabulary)
         self.answerer = Answerer(retriever: retriever, generation: generation, settings: settings)
     }
 

@@ -19,15 +19,18 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
 public actor Retriever {
     private let store: any IndexStore
     private let embedding: any TextEmbedding
+    private let vocabulary: Vocabulary
     private var index = VectorIndex(VectorSnapshot(ids: [], dimensions: 0, values: []))
     private var rowOf: [Int64: Int] = [:]
     /// Candidates taken from each side before fusion.
     private let candidates: Int
     private static let rrfK = 60.0
 
-    public init(store: any IndexStore, embedding: any TextEmbedding, candidates: Int = 40) {
+    /// - Parameter vocabulary: everyday ↔ legal terms added to the keyword side of a question.
+    public init(store: any IndexStore, embedding: any TextEmbedding, vocabulary: Vocabulary = .empty, candidates: Int = 40) {
         self.store = store
         self.embedding = embedding
+        self.vocabulary = vocabulary
         self.candidates = candidates
     }
 
@@ -53,7 +56,7 @@ public actor Retriever {
         let query = try await embedding.embed([question], kind: .query)[0]
         embeddingTime = ContinuousClock.now - embeddingStart
         let dense = index.search(query, k: candidates)
-        let keywordQuery = KeywordQuery(question)
+        let keywordQuery = KeywordQuery(question, vocabulary: vocabulary)
         let keyword = try await store.keywordSearch(keywordQuery, limit: candidates)
         // Paraphrased questions are the dense side's strength; identifiers ("art. 147") the
         // keyword side's: it counts fully only when the question names one.

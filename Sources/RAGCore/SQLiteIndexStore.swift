@@ -61,6 +61,16 @@ public final class SQLiteIndexStore: IndexStore {
                     text, location, title, tokenize = 'unicode61 remove_diacritics 2')
                 """)
         }
+        migrator.registerMigration("v2: stemmed keyword terms, chunk context") { db in
+            // Chunking and the keyword index changed: every document is indexed again at the next sync.
+            try db.execute(sql: "DROP TABLE chunk_fts")
+            try db.execute(sql: "DELETE FROM chunk")
+            try db.execute(sql: "DELETE FROM document")
+            try db.alter(table: "chunk") { t in t.add(column: "context", .text) }
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE chunk_terms USING fts5(body, heading, tokenize = 'unicode61 remove_diacritics 2')
+                """)
+        }
         return migrator
     }()
 
@@ -74,7 +84,7 @@ public final class SQLiteIndexStore: IndexStore {
 
     public func reset(for model: EmbeddingModelFingerprint) async throws {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM chunk_fts")
+            try db.execute(sql: "DELETE FROM chunk_terms")
             try db.execute(sql: "DELETE FROM chunk")
             try db.execute(sql: "DELETE FROM document")
             try db.execute(
@@ -102,11 +112,14 @@ public final class SQLiteIndexStore: IndexStore {
             let documentID = db.lastInsertedRowID
             for new in chunks {
                 try db.execute(
-                    sql: "INSERT INTO chunk (document_id, ordinal, text, location, tokens, vector) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [documentID, new.chunk.ordinal, new.chunk.text, new.chunk.location, new.chunk.tokens, Self.blob(new.vector)])
+                    sql: "INSERT INTO chunk (document_id, ordinal, text, location, tokens, vector, context) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        documentID, new.chunk.ordinal, new.chunk.text, new.chunk.location, new.chunk.tokens, Self.blob(new.vector),
+                        new.chunk.context,
+                    ])
                 try db.execute(
-                    sql: "INSERT INTO chunk_fts (rowid, text, location, title) VALUES (?, ?, ?, ?)",
-                    arguments: [db.lastInsertedRowID, new.chunk.text, new.chunk.location, document.title])
+                    sql: "INSERT INTO chunk_terms (rowid, body, heading) VALUES (?, ?, ?)",
+                    arguments: [db.lastInsertedRowID, new.bodyTerms, new.headingTerms])
             }
         }
     }
@@ -117,7 +130,7 @@ public final class SQLiteIndexStore: IndexStore {
 
     private static func delete(path: String, in db: Database) throws {
         try db.execute(
-            sql: "DELETE FROM chunk_fts WHERE rowid IN (SELECT chunk.id FROM chunk JOIN document ON document.id = chunk.document_id WHERE document.path = ?)",
+            sql: "DELETE FROM chunk_terms WHERE rowid IN (SELECT chunk.id FROM chunk JOIN document ON document.id = chunk.document_id WHERE document.path = ?)",
             arguments: [path])
         try db.execute(sql: "DELETE FROM chunk WHERE document_id IN (SELECT id FROM document WHERE path = ?)", arguments: [path])
         try db.execute(sql: "DELETE FROM document WHERE path = ?", arguments: [path])
@@ -143,13 +156,13 @@ public final class SQLiteIndexStore: IndexStore {
         guard !ids.isEmpty else { return [] }
         let found = try await database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT chunk.id, chunk.ordinal, chunk.text, chunk.location, chunk.tokens, document.path, document.title
+                SELECT chunk.id, chunk.ordinal, chunk.text, chunk.location, chunk.tokens, chunk.context, document.path, document.title
                 FROM chunk JOIN document ON document.id = chunk.document_id
                 WHERE chunk.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(ids)).map {
                 IndexedChunk(
                     id: $0["id"], documentPath: $0["path"], documentTitle: $0["title"], ordinal: $0["ordinal"],
-                    text: $0["text"], location: $0["location"], tokens: $0["tokens"])
+                    text: $0["text"], location: $0["location"], tokens: $0["tokens"], context: $0["context"])
             }
         }
         let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
@@ -161,9 +174,9 @@ public final class SQLiteIndexStore: IndexStore {
         let quoted = { (word: String) in "\"" + word.replacingOccurrences(of: "\"", with: "") + "\"" }
         let match = (query.phrases.map { quoted($0.joined(separator: " ")) } + query.terms.map(quoted)).joined(separator: " OR ")
         return try await database.read { db in
-            // bm25 weights: text 1, location 2 (article numbers), title 0.5.
+            // bm25 weights: body 1, heading (title and location, with article numbers) 1.
             try Int64.fetchAll(db, sql: """
-                SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY bm25(chunk_fts, 1.0, 2.0, 0.5) LIMIT ?
+                SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms, 1.0, 1.0) LIMIT ?
                 """, arguments: [match, limit])
         }
     }

@@ -16,12 +16,12 @@ struct ChatRequest: Decodable {
 }
 
 /// One source of an answer, in the original system's Portuguese field names.
-struct Fonte: Codable, Equatable {
-    var documento: String
-    var titulo: String
-    var localizacao: String
-    var trecho: String
-    var pontuacao: Float
+public struct Fonte: Codable, Equatable, Sendable {
+    public var documento: String
+    public var titulo: String
+    public var localizacao: String
+    public var trecho: String
+    public var pontuacao: Float
 
     init(_ source: RetrievedSource) {
         documento = source.documentPath
@@ -35,6 +35,8 @@ struct Fonte: Codable, Equatable {
 struct ChatResponse: ResponseEncodable {
     var resposta: String
     var fontes: [Fonte]
+    /// True when the chatbot declined for lack of evidence.
+    var recusada: Bool
     var tempos: Tempos
 
     /// Where the answer's time went, in milliseconds: `modelo` is the models' share (question
@@ -58,6 +60,53 @@ struct ChatResponse: ResponseEncodable {
 
         enum CodingKeys: String, CodingKey {
             case total, embedding, busca, geracao, modelo
+            case primeiroToken = "primeiro_token"
+        }
+    }
+}
+
+/// `POST /search {"pergunta", "top_k"?}`: the sources retrieval finds, without an answer.
+public struct SearchRequest: Codable, Sendable {
+    public var pergunta: String
+    public var topK: Int?
+
+    public init(pergunta: String, topK: Int?) {
+        self.pergunta = pergunta
+        self.topK = topK
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pergunta
+        case topK = "top_k"
+    }
+}
+
+/// The sources for a question, best first, and the search's time in milliseconds.
+public struct SearchResponse: ResponseCodable, Sendable {
+    public var fontes: [Fonte]
+    public var buscaMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case fontes
+        case buscaMs = "busca_ms"
+    }
+}
+
+/// The answer of `POST /chat`, as a client reads it.
+public struct ChatReply: Decodable, Sendable {
+    public var resposta: String
+    public var fontes: [Fonte]
+    public var recusada: Bool?
+    public var tempos: Tempos
+
+    public struct Tempos: Decodable, Sendable {
+        public var busca: Double
+        public var embedding: Double
+        public var primeiroToken: Double?
+        public var geracao: Double
+
+        enum CodingKeys: String, CodingKey {
+            case busca, embedding, geracao
             case primeiroToken = "primeiro_token"
         }
     }

@@ -26,6 +26,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
     public func addRoutes(to router: Router<Context>) {
         router.post("/chat", use: chat)
         router.post("/chat/stream", use: chatStream)
+        router.post("/search", use: search)
         router.post("/v1/chat/completions", use: chatCompletions)
         router.post("/ingest", use: ingest)
         router.get("/documents", use: documents)
@@ -38,7 +39,19 @@ public struct RAGController<Context: RequestContext>: Sendable {
         if body.stream == true { return try await streamed(question: question, topK: body.topK) }
         let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
         metrics.record(answer)
-        return try ChatResponse(resposta: answer.text, fontes: answer.sources.map(Fonte.init), tempos: .init(answer.timings)).response(from: request, context: context)
+        return try ChatResponse(
+            resposta: answer.text, fontes: answer.sources.map(Fonte.init), recusada: answer.refused, tempos: .init(answer.timings)
+        ).response(from: request, context: context)
+    }
+
+    @Sendable func search(request: Request, context: Context) async throws -> Response {
+        let body = try await JSONRequest.decode(SearchRequest.self, from: request, context: context)
+        let question = try Self.check(body.pergunta, topK: body.topK)
+        let start = ContinuousClock.now
+        let defaultTopK = await knowledge.answerer.settings.topK
+        let sources = try await knowledge.retriever.retrieve(question, topK: body.topK ?? defaultTopK)
+        return try SearchResponse(fontes: sources.map(Fonte.init), buscaMs: (ContinuousClock.now - start).inMilliseconds)
+            .response(from: request, context: context)
     }
 
     @Sendable func chatStream(request: Request, context: Context) async throws -> Response {

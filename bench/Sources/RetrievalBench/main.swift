@@ -48,7 +48,7 @@ let storeTime = try await clock.measure {
         let chunks = rows.map { row in
             NewChunk(
                 chunk: Chunk(ordinal: row - first, text: "Art. \(row). Trecho sintético número \(row) do documento de teste.", tokens: 16),
-                vector: Array(vectors[row * dimensions..<(row + 1) * dimensions]))
+                vector: Array(vectors[row * dimensions..<(row + 1) * dimensions]), documentTitle: "Documento \(first / perDocument)")
         }
         let document = StoredDocument(
             path: "documento-\(first / perDocument).txt", contentHash: "\(first)", format: "txt", title: "Documento \(first / perDocument)",

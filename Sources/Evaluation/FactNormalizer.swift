@@ -1,0 +1,80 @@
+import Foundation
+import RAGCore
+
+/// How answers and key facts are compared: lower case, accents folded, numbers written in words
+/// turned into digits ("sessenta e cinco anos" → "65 anos"), a number followed by itself in words
+/// kept once ("30 (trinta) dias" → "30 dias"), thousands separators and ",00" cents dropped
+/// ("R$ 1.000,00" → "r 1000"), "por cento" → "%", punctuation ignored. A fact is present when
+/// its words appear in the answer's words, in order and together.
+public enum FactNormalizer {
+    /// The normalised words of `text`.
+    public static func words(_ text: String) -> [String] {
+        var folded = KeywordText.fold(text)
+        folded = folded.replacingOccurrences(of: #"(\d),00\b"#, with: "$1", options: .regularExpression)
+        folded = folded.replacingOccurrences(of: #"\bpor cento\b"#, with: "%", options: .regularExpression)
+        folded = folded.replacingOccurrences(of: "%", with: " % ")
+        var tokens = KeywordText.words(of: folded.replacingOccurrences(of: "%", with: " pct "))
+            .map { $0 == "pct" ? "%" : $0 }
+        tokens = numbersFromWords(tokens)
+        // "30 (trinta)" became "30 30": keep one.
+        var result: [String] = []
+        for token in tokens where !(token.first?.isNumber == true && result.last == token) { result.append(token) }
+        return result
+    }
+
+    /// Whether `fact` is present in `answer`.
+    public static func contains(_ answer: String, fact: String) -> Bool {
+        let haystack = words(answer), needle = words(fact)
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+        return (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
+    }
+
+    private static let units: [String: Int] = [
+        "zero": 0, "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "sete": 7, "oito": 8,
+        "nove": 9, "dez": 10, "onze": 11, "doze": 12, "treze": 13, "quatorze": 14, "catorze": 14, "quinze": 15,
+        "dezesseis": 16, "dezessete": 17, "dezoito": 18, "dezenove": 19, "vinte": 20, "trinta": 30, "quarenta": 40,
+        "cinquenta": 50, "sessenta": 60, "setenta": 70, "oitenta": 80, "noventa": 90, "cem": 100, "cento": 100,
+        "duzentos": 200, "duzentas": 200, "trezentos": 300, "trezentas": 300, "quatrocentos": 400, "quatrocentas": 400,
+        "quinhentos": 500, "quinhentas": 500, "seiscentos": 600, "seiscentas": 600, "setecentos": 700, "setecentas": 700,
+        "oitocentos": 800, "oitocentas": 800, "novecentos": 900, "novecentas": 900,
+    ]
+
+    /// Runs of number words ("cento e vinte", "dois mil e quinhentos") as one number. "um"/"uma"
+    /// alone stay words ("uma vez" is not a figure worth comparing), unless followed by "mil".
+    static func numbersFromWords(_ tokens: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < tokens.count {
+            var total = 0, group = 0, consumed = 0, sawNumber = false
+            var cursor = index
+            while cursor < tokens.count {
+                let token = tokens[cursor]
+                if let value = units[token] {
+                    group += value
+                    sawNumber = true
+                    cursor += 1
+                    consumed = cursor
+                } else if token == "mil" {
+                    total += max(group, 1) * 1000
+                    group = 0
+                    sawNumber = true
+                    cursor += 1
+                    consumed = cursor
+                } else if token == "e", sawNumber, cursor + 1 < tokens.count, units[tokens[cursor + 1]] != nil {
+                    cursor += 1
+                } else {
+                    break
+                }
+            }
+            let lone = consumed == index + 1 && ["um", "uma"].contains(tokens[index])
+            if sawNumber && consumed > index && !lone {
+                result.append(String(total + group))
+                index = consumed
+            } else {
+                result.append(tokens[index])
+                index += 1
+            }
+        }
+        return result
+    }
+}

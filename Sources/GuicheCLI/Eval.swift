@@ -1,0 +1,231 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Evaluation
+import Foundation
+import Logging
+import RAGCore
+import RAGService
+
+/// `guiche eval`: runs question sets against a collection and reports retrieval and answer quality.
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure retrieval and answers on question sets (JSONL; see README, \"guiche eval\").",
+        discussion: """
+            Each line: {"pergunta": "...", "esperado": {"documento": "lei.htm", "artigos": ["Art. 42"]}, \
+            "fatos": ["16 anos"], "fora_do_escopo": false}. With --data the folder is indexed into a collection \
+            of its own (eval-<folder>), never into COLLECTION_NAME. Exits non-zero when a --min/--max threshold is missed.
+            """)
+
+    @OptionGroup var models: ModelOptions
+    @OptionGroup var rag: RAGOptions
+
+    @Argument(help: "Question files (JSONL).")
+    var questionFiles: [String] = []
+
+    @Option(name: .customLong("data"), help: "Folder of the documents the questions are about (indexed into collection eval-<folder>).")
+    var evalData: String?
+
+    @Option(help: "A SQuAD v1.1 file (e.g. FaQuAD's faquad_train.json): its paragraphs become the documents, its answers the expected passages.")
+    var faquad: String?
+
+    @Option(help: "A running rag service to evaluate instead of this process (e.g. http://localhost:8000).")
+    var url: String?
+
+    @Flag(help: "Only retrieval: no answers are generated.")
+    var retrievalOnly = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Option(help: "Fail when hit@1 is below this.") var minHit1: Double?
+    @Option(help: "Fail when hit@3 is below this.") var minHit3: Double?
+    @Option(help: "Fail when hit@5 is below this.") var minHit5: Double?
+    @Option(help: "Fail when MRR is below this.") var minMrr: Double?
+    @Option(help: "Fail when key-fact accuracy is below this.") var minFacts: Double?
+    @Option(help: "Fail when refusal precision is below this.") var minRefusalPrecision: Double?
+    @Option(help: "Fail when refusal recall is below this.") var minRefusalRecall: Double?
+    @Option(help: "Fail when the share of answers with an unsupported figure is above this.") var maxUnsupported: Double?
+
+    func validate() throws {
+        if questionFiles.isEmpty && faquad == nil { throw ValidationError("give a question file (JSONL) or --faquad FILE") }
+        if url != nil && (evalData != nil || faquad != nil) {
+            throw ValidationError("--url evaluates a running service over its own documents: --data and --faquad do not apply")
+        }
+        for (name, value) in [("--min-hit1", minHit1), ("--min-hit3", minHit3), ("--min-hit5", minHit5), ("--min-mrr", minMrr),
+                              ("--min-facts", minFacts), ("--min-refusal-precision", minRefusalPrecision),
+                              ("--min-refusal-recall", minRefusalRecall), ("--max-unsupported", maxUnsupported)] {
+            if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be within 0...1, got \(value)") }
+        }
+    }
+
+    func run() async throws {
+        var questions: [EvalQuestion] = []
+        for file in questionFiles { questions += try EvalQuestion.load(file) }
+        let config = try await GuicheConfiguration.load()
+        var settings = try rag.resolve(config)
+        if let faquad {
+            let set = try FaQuAD.load(faquad)
+            questions += set.questions
+            settings.dataDirectory = try Self.writeDocuments(set.documents, under: settings.databaseDirectory)
+            settings.collection = "eval-faquad"
+        }
+        if let evalData {
+            guard FileManager.default.fileExists(atPath: evalData) else { throw ValidationError("data folder \(evalData) does not exist") }
+            settings.dataDirectory = evalData
+            settings.collection = "eval-" + (URL(fileURLWithPath: evalData).standardizedFileURL.lastPathComponent)
+        }
+        let report: EvalReport
+        if let url {
+            let client = RAGServiceTarget(baseURL: url)
+            report = try await evaluate(questions, on: client)
+            try await client.shutdown()
+        } else {
+            var logger = Logger(label: "guiche.eval")
+            logger.logLevel = .warning
+            let chatbot = try Chatbot.make(
+                models: try models.resolve(config), rag: settings, parallel: 1, logger: logger, loadChatModel: !retrievalOnly)
+            let ingest = try await chatbot.knowledge.ingest()
+            if !ingest.failed.isEmpty {
+                for failure in ingest.failed { FileHandle.standardError.write(Data("falhou: \(failure.path): \(failure.reason)\n".utf8)) }
+            }
+            report = try await evaluate(questions, on: KnowledgeBaseTarget(knowledge: chatbot.knowledge))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(EvalText.summary(report))
+        }
+        let misses = thresholdMisses(report.summary)
+        if !misses.isEmpty {
+            FileHandle.standardError.write(Data(("thresholds missed:\n" + misses.map { "  \($0)" }.joined(separator: "\n") + "\n").utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func evaluate(_ questions: [EvalQuestion], on target: any EvalTarget) async throws -> EvalReport {
+        let quiet = json
+        return try await EvalRunner(target: target, retrievalOnly: retrievalOnly).run(questions) { result in
+            if !quiet { print(EvalText.line(result)) }
+        }
+    }
+
+    /// The thresholds given on the command line that the report misses.
+    func thresholdMisses(_ summary: EvalReport.Summary) -> [String] {
+        var misses: [String] = []
+        func atLeast(_ name: String, _ value: Double?, _ minimum: Double?) {
+            guard let minimum else { return }
+            guard let value else { return misses.append("\(name): not measured (needs \(minimum))") }
+            if value < minimum { misses.append(String(format: "%@ %.3f < %.3f", name, value, minimum)) }
+        }
+        atLeast("hit@1", summary.hit1, minHit1)
+        atLeast("hit@3", summary.hit3, minHit3)
+        atLeast("hit@5", summary.hit5, minHit5)
+        atLeast("MRR", summary.mrr, minMrr)
+        atLeast("key facts", summary.factAccuracy, minFacts)
+        atLeast("refusal precision", summary.refusalPrecision, minRefusalPrecision)
+        atLeast("refusal recall", summary.refusalRecall, minRefusalRecall)
+        if let maxUnsupported {
+            if let share = summary.unsupportedShare {
+                if share > maxUnsupported { misses.append(String(format: "unsupported figures %.3f > %.3f", share, maxUnsupported)) }
+            } else {
+                misses.append("unsupported figures: not measured (needs answers)")
+            }
+        }
+        return misses
+    }
+
+    /// Writes FaQuAD's articles as text files under `directory`/eval-faquad-docs (rewritten only
+    /// when changed, so the index stays warm between runs).
+    static func writeDocuments(_ documents: [(name: String, text: String)], under directory: String) throws -> String {
+        let folder = (directory as NSString).appendingPathComponent("eval-faquad-docs")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, text) in documents {
+            let path = (folder as NSString).appendingPathComponent(name)
+            if (try? String(contentsOfFile: path, encoding: .utf8)) != text { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+        return folder
+    }
+}
+
+/// A running rag service, through `POST /search` and `POST /chat`.
+struct RAGServiceTarget: EvalTarget {
+    let baseURL: String
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    init(baseURL: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    }
+
+    func shutdown() async throws { try await client.shutdown() }
+
+    private func post<Body: Encodable, Reply: Decodable>(_ path: String, _ body: Body, as: Reply.Type) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(try JSONEncoder().encode(body))
+        let response = try await client.execute(request, timeout: .seconds(600))
+        let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
+        guard response.status == .ok else {
+            throw ValidationError("\(baseURL)\(path) answered \(response.status.code): \(String(decoding: data, as: UTF8.self))")
+        }
+        return try JSONDecoder().decode(Reply.self, from: data)
+    }
+
+    private static func source(_ fonte: Fonte) -> EvalSource {
+        EvalSource(document: fonte.documento, title: fonte.titulo, location: fonte.localizacao, text: fonte.trecho)
+    }
+
+    func retrieve(_ question: String, topK: Int) async throws -> (sources: [EvalSource], time: Duration) {
+        let reply = try await post("/search", SearchRequest(pergunta: question, topK: topK), as: SearchResponse.self)
+        return (reply.fontes.map(Self.source), .milliseconds(reply.buscaMs))
+    }
+
+    func answer(_ question: String) async throws -> EvalAnswer {
+        let reply = try await post("/chat", ["pergunta": question], as: ChatReply.self)
+        return EvalAnswer(
+            text: reply.resposta, refused: reply.recusada == true || EvalScoring.isRefusal(reply.resposta),
+            sources: reply.fontes.map(Self.source), firstToken: reply.tempos.primeiroToken.map { .milliseconds($0) },
+            generation: .milliseconds(reply.tempos.geracao))
+    }
+}
+
+/// The report as text.
+enum EvalText {
+    static func line(_ result: QuestionResult) -> String {
+        let mark: String
+        if result.outOfScope {
+            mark = result.refused.map { $0 ? "ok  " : "NÃO RECUSOU" } ?? "fora"
+        } else {
+            mark = result.rank.map { "@\($0)  " } ?? "--  "
+        }
+        var text = "\(mark) \(result.id) \(result.question.prefix(70))"
+        if let missing = result.missingFacts, !missing.isEmpty { text += "\n      faltam: \(missing.joined(separator: "; "))" }
+        if result.refused == true && !result.outOfScope { text += "\n      recusou" }
+        if let figures = result.unsupportedFigures, !figures.isEmpty { text += "\n      números sem fonte: \(figures.joined(separator: ", "))" }
+        if result.rank == nil && !result.outOfScope, let first = result.sources.first { text += "\n      1ª fonte: \(first)" }
+        return text
+    }
+
+    static func summary(_ report: EvalReport) -> String {
+        let s = report.summary
+        func pct(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
+        func ms(_ latency: EvalReport.Latency?) -> String { latency.map { String(format: "p50 %.0f ms, p95 %.0f ms", $0.p50, $0.p95) } ?? "—" }
+        var lines = [
+            "",
+            "questions: \(s.questions) (\(s.ranked) with an expected location)",
+            "hit@1 \(pct(s.hit1))  hit@3 \(pct(s.hit3))  hit@5 \(pct(s.hit5))  MRR \(pct(s.mrr))",
+            "hit@5 by kind: " + s.hit5ByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", "),
+            "retrieval: \(ms(s.retrieval))",
+        ]
+        if !report.retrievalOnly {
+            lines += [
+                "key facts: \(pct(s.factAccuracy))  refusal precision: \(pct(s.refusalPrecision))  recall: \(pct(s.refusalRecall))",
+                "answers with an unsupported figure: \(pct(s.unsupportedShare))",
+                "first token: \(ms(s.firstToken))  generation: \(ms(s.generation))",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
