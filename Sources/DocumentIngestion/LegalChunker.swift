@@ -242,7 +242,7 @@ public struct LegalChunker: Sendable {
             let first = current.pieces.first!, last = current.pieces.last!
             chunks.append(Chunk(
                 ordinal: chunks.count, text: text, structure: first.path,
-                endStructure: last.path.last != first.path.last ? last.path.last : nil,
+                endStructure: Self.endLabel(first: first.path, last: last.path),
                 firstPage: current.pieces.compactMap(\.page).first, lastPage: current.pieces.compactMap(\.page).last,
                 tokens: countTokens(text), context: first.context))
             open = nil
@@ -273,6 +273,15 @@ public struct LegalChunker: Sendable {
         }
         close()
         return chunks
+    }
+
+    /// Where a chunk spanning several units ends: the last unit's label, with its article when
+    /// that differs from the first's ("Art. 41 › § 2º"); nil when it ends where it starts.
+    static func endLabel(first: [String], last: [String]) -> String? {
+        guard last.last != first.last, let end = last.last else { return nil }
+        let article = { (path: [String]) in path.first { $0.hasPrefix("Art.") } }
+        guard let lastArticle = article(last), lastArticle != article(first), lastArticle != end else { return end }
+        return "\(lastArticle) › \(end)"
     }
 
     /// A block, or a part of one when the block alone exceeds the size.

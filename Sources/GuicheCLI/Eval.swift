@@ -31,6 +31,9 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "A running rag service to evaluate instead of this process (e.g. http://localhost:8000).")
     var url: String?
 
+    @Option(help: "Sources ranked per question (hit@k counts within them).")
+    var depth = 5
+
     @Flag(help: "Only retrieval: no answers are generated.")
     var retrievalOnly = false
 
@@ -47,6 +50,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Fail when the share of answers with an unsupported figure is above this.") var maxUnsupported: Double?
 
     func validate() throws {
+        if !(1...20).contains(depth) { throw ValidationError("--depth must be within 1...20, got \(depth)") }
         if questionFiles.isEmpty && faquad == nil { throw ValidationError("give a question file (JSONL) or --faquad FILE") }
         if url != nil && (evalData != nil || faquad != nil) {
             throw ValidationError("--url evaluates a running service over its own documents: --data and --faquad do not apply")
@@ -106,7 +110,7 @@ struct Eval: AsyncParsableCommand {
 
     private func evaluate(_ questions: [EvalQuestion], on target: any EvalTarget) async throws -> EvalReport {
         let quiet = json
-        return try await EvalRunner(target: target, retrievalOnly: retrievalOnly).run(questions) { result in
+        return try await EvalRunner(target: target, depth: depth, retrievalOnly: retrievalOnly).run(questions) { result in
             if !quiet { print(EvalText.line(result)) }
         }
     }

@@ -12,10 +12,11 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
     public var chunkIDs: [Int64]
 }
 
-/// Hybrid retrieval: exact dense search and BM25 keyword search (which catches identifiers such
-/// as "art. 147" or "Resolução 789" exactly), fused by reciprocal rank (the keyword side at half
-/// weight unless the question names an identifier); neighbouring chunks of one document are merged
-/// into one source.
+/// Hybrid retrieval: exact dense search and BM25 keyword search over stemmed terms (which also
+/// catches identifiers such as "art. 147" or "Resolução 789" exactly, and the legal words the
+/// collection's vocabulary adds to a question), fused by a weighted sum of each side's scores
+/// scaled to 0…1 over its candidates; neighbouring chunks of one document are merged into one
+/// source.
 public actor Retriever {
     private let store: any IndexStore
     private let embedding: any TextEmbedding
@@ -24,7 +25,12 @@ public actor Retriever {
     private var rowOf: [Int64: Int] = [:]
     /// Candidates taken from each side before fusion.
     private let candidates: Int
-    private static let rrfK = 60.0
+    /// The keyword side's weight next to the dense side's 1 (measured with `guiche eval`):
+    /// paraphrased questions are the dense side's strength, identifiers the keyword side's.
+    static let keywordWeight = 0.6
+    static let identifierKeywordWeight = 1.0
+    /// Ranked chunks read per source wanted: neighbours merge, and `topK` distinct passages remain.
+    static let reachPerSource = 2
 
     /// - Parameter vocabulary: everyday ↔ legal terms added to the keyword side of a question.
     public init(store: any IndexStore, embedding: any TextEmbedding, vocabulary: Vocabulary = .empty, candidates: Int = 40) {
@@ -58,19 +64,24 @@ public actor Retriever {
         let dense = index.search(query, k: candidates)
         let keywordQuery = KeywordQuery(question, vocabulary: vocabulary)
         let keyword = try await store.keywordSearch(keywordQuery, limit: candidates)
-        // Paraphrased questions are the dense side's strength; identifiers ("art. 147") the
-        // keyword side's: it counts fully only when the question names one.
-        let keywordWeight = keywordQuery.phrases.isEmpty ? 0.5 : 1.0
+        let keywordWeight = keywordQuery.phrases.isEmpty ? Self.keywordWeight : Self.identifierKeywordWeight
         var fused: [Int64: Double] = [:]
-        for (rank, hit) in dense.enumerated() { fused[hit.id, default: 0] += 1 / (Self.rrfK + Double(rank + 1)) }
-        for (rank, id) in keyword.enumerated() { fused[id, default: 0] += keywordWeight / (Self.rrfK + Double(rank + 1)) }
-        let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topK).map(\.key)
+        for (hit, score) in zip(dense, Self.scaled(dense.map { Double($0.similarity) })) { fused[hit.id, default: 0] += score }
+        for (hit, score) in zip(keyword, Self.scaled(keyword.map(\.score))) { fused[hit.id, default: 0] += keywordWeight * score }
+        let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(topK * Self.reachPerSource).map(\.key)
         let chunks = try await store.chunks(ids: Array(ranked))
-        return merge(chunks.map { chunk in
+        return Array(merge(chunks.map { chunk in
             RetrievedSource(
                 documentPath: chunk.documentPath, documentTitle: chunk.documentTitle, location: chunk.location,
                 text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id])
-        }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) }))
+        }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) })).prefix(topK))
+    }
+
+    /// Scores mapped to 0…1 between the lowest and the highest (all 1 when they are equal).
+    static func scaled(_ scores: [Double]) -> [Double] {
+        guard let low = scores.min(), let high = scores.max(), high > low else { return scores.map { _ in 1 } }
+        return scores.map { ($0 - low) / (high - low) }
     }
 
     private func similarity(_ query: [Float], _ id: Int64) -> Float {

@@ -169,15 +169,16 @@ public final class SQLiteIndexStore: IndexStore {
         return ids.compactMap { byID[$0] }
     }
 
-    public func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [Int64] {
+    public func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [(id: Int64, score: Double)] {
         guard !query.isEmpty else { return [] }
         let quoted = { (word: String) in "\"" + word.replacingOccurrences(of: "\"", with: "") + "\"" }
         let match = (query.phrases.map { quoted($0.joined(separator: " ")) } + query.terms.map(quoted)).joined(separator: " OR ")
         return try await database.read { db in
             // bm25 weights: body 1, heading (title and location, with article numbers) 1.
-            try Int64.fetchAll(db, sql: """
-                SELECT rowid FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms, 1.0, 1.0) LIMIT ?
-                """, arguments: [match, limit])
+            // FTS5's bm25() is lower for better matches.
+            try Row.fetchAll(db, sql: """
+                SELECT rowid, -bm25(chunk_terms, 1.0, 1.0) AS score FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY score DESC LIMIT ?
+                """, arguments: [match, limit]).map { (id: $0["rowid"], score: $0["score"]) }
         }
     }
 
