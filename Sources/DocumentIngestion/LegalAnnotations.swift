@@ -43,9 +43,9 @@ public enum LegalAnnotations {
     /// Whether a device holds no law once its label and annotations are gone: "§ 6º (VETADO).",
     /// "III - (Revogado);", "Art. 12. (Revogado pela Lei nº …)". Such a device is not a passage.
     public static func isVoid(_ text: String, label: String?) -> Bool {
-        var body = strip(text)
+        var body = text
         if label != nil, let marker = LegalChunker.markerRange(in: body) { body.removeSubrange(marker) }
-        let words = body.lowercased().split { !$0.isLetter && !$0.isNumber }
+        let words = strip(body).lowercased().split { !$0.isLetter && !$0.isNumber }
         return words.isEmpty || words.allSatisfy { ["vetado", "revogado", "revogada", "suprimido", "suprimida", "o", "a"].contains($0) }
     }
 }

@@ -4,15 +4,16 @@ import Foundation
 /// ementa "Dispõe sobre o Estatuto da Criança e do Adolescente …" — and names it the way people
 /// cite it: "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)".
 enum StatuteTitle {
-    nonisolated(unsafe) private static let act = try! NSRegularExpression(pattern: #"""
-        ^(LEI COMPLEMENTAR|LEI|DECRETO-LEI|DECRETO|MEDIDA PROVIS[ÓO]RIA|RESOLU[ÇC][ÃA]O|PORTARIA|DELIBERA[ÇC][ÃA]O|\
-        INSTRU[ÇC][ÃA]O NORMATIVA|EMENDA CONSTITUCIONAL)\b\s*((?:CONTRAN|SENATRAN|DENATRAN|CETRAN|CONTRANDIFE|DETRAN)(?:[-/][A-Z]{2})?\s+)?(?:N[º°o.]*\s*)?(\d[\d.]*)\s*,?\s+\
-        DE\s+(\d{1,2})[º°o]?\s+DE\s+([A-ZÇ]+)\s+DE\s+(\d{4})
-        """#, options: [.caseInsensitive])
-    nonisolated(unsafe) private static let name = try! NSRegularExpression(pattern: #"""
-        \b((?:Estatuto|C[óo]digo|Lei Org[âa]nica|Consolida[çc][ãa]o|Regulamento|Pol[íi]tica Nacional|Sistema Nacional)\s[^.;:()]+?)\
-        (?:\s*,|\s+e\s+d[áa]\s+outras|\s+e\s+altera|\s+e\s+revoga|\.|;|\(|$)
-        """#, options: [])
+    nonisolated(unsafe) private static let act = try! NSRegularExpression(pattern: [
+        #"^(LEI COMPLEMENTAR|LEI|DECRETO-LEI|DECRETO|MEDIDA PROVIS[ÓO]RIA|RESOLU[ÇC][ÃA]O|PORTARIA|DELIBERA[ÇC][ÃA]O|"#,
+        #"INSTRU[ÇC][ÃA]O NORMATIVA|EMENDA CONSTITUCIONAL)\b\s*"#,
+        #"((?:CONTRAN|SENATRAN|DENATRAN|CETRAN|CONTRANDIFE|DETRAN)(?:[-/][A-Z]{2})?\s+)?"#,
+        #"(?:N[º°o.]*\s*)?(\d[\d.]*)\s*,?\s+DE\s+(\d{1,2})[º°o]?\s+DE\s+([A-ZÇ]+)\s+DE\s+(\d{4})"#,
+    ].joined(), options: [.caseInsensitive])
+    nonisolated(unsafe) private static let name = try! NSRegularExpression(pattern: [
+        #"\b((?:Estatuto|C[óo]digo|Lei Org[âa]nica|Consolida[çc][ãa]o|Regulamento|Pol[íi]tica Nacional|Sistema Nacional)\s[^.;:()]+?)"#,
+        #"(?:\s*,|\s+e\s+d[áa]\s+outras|\s+e\s+altera|\s+e\s+revoga|\.|;|\(|$)"#,
+    ].joined())
 
     static func find(in lines: [String]) -> String? {
         for (index, line) in lines.enumerated() {

@@ -72,8 +72,11 @@ public struct VectorSnapshot: Sendable {
 public protocol IndexStore: Sendable {
     /// The embedding model the collection was built with; nil for a new collection.
     func embeddingModel() async throws -> EmbeddingModelFingerprint?
-    /// Empties the collection and records `model` (one transaction): a full re-embed follows.
-    func reset(for model: EmbeddingModelFingerprint) async throws
+    /// How the collection was chunked (`Indexer.chunkingSettings`); nil for a new collection.
+    func chunkingSettings() async throws -> String?
+    /// Empties the collection and records `model` and `chunking` (one transaction): a full
+    /// re-embed follows.
+    func reset(for model: EmbeddingModelFingerprint, chunking: String) async throws
     func documents() async throws -> [StoredDocument]
     /// Replaces a document and all its chunks in one transaction: a crash leaves either the old
     /// version or the new one, never half a document or duplicates.

@@ -56,6 +56,15 @@ public actor Indexer {
         self.logger = logger
     }
 
+    /// How documents are cut and indexed: a change (CHUNK_SIZE, CHUNK_OVERLAP, or the pipeline's
+    /// own version) means every document is indexed again.
+    var chunkingSettings: String {
+        "size=\(chunker.size) overlap=\(chunker.overlap) pipeline=\(Self.pipelineVersion)"
+    }
+
+    /// Raised when chunking or keyword terms change in a way that needs existing indexes rebuilt.
+    static let pipelineVersion = 2
+
     /// Tokens kept free in every chunk for the "title — location" line embedded with it.
     static let headingAllowance = 48
 
@@ -65,14 +74,15 @@ public actor Indexer {
         var report = IngestReport()
         let model = embedding.fingerprint
         let stored = try await store.embeddingModel()
-        if stored != model {
+        let storedChunking = try await store.chunkingSettings()
+        if stored != model || (stored != nil && storedChunking != chunkingSettings) {
             if let stored {
-                logger.notice("embedding model changed: re-embedding every document", metadata: [
-                    "from": "\(stored)", "to": "\(model)",
+                logger.notice("embedding model or chunking changed: re-embedding every document", metadata: [
+                    "from": "\(stored), \(storedChunking ?? "earlier chunking")", "to": "\(model), \(chunkingSettings)",
                 ])
                 report.fullReembed = true
             }
-            try await store.reset(for: model)
+            try await store.reset(for: model, chunking: chunkingSettings)
         }
         let known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
         let files = try scan()

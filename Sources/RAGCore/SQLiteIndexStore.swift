@@ -67,6 +67,7 @@ public final class SQLiteIndexStore: IndexStore {
             try db.execute(sql: "DELETE FROM chunk")
             try db.execute(sql: "DELETE FROM document")
             try db.alter(table: "chunk") { t in t.add(column: "context", .text) }
+            try db.alter(table: "collection") { t in t.add(column: "chunking", .text) }
             try db.execute(sql: """
                 CREATE VIRTUAL TABLE chunk_terms USING fts5(body, heading, tokenize = 'unicode61 remove_diacritics 2')
                 """)
@@ -82,14 +83,18 @@ public final class SQLiteIndexStore: IndexStore {
         }
     }
 
-    public func reset(for model: EmbeddingModelFingerprint) async throws {
+    public func chunkingSettings() async throws -> String? {
+        try await database.read { db in try String.fetchOne(db, sql: "SELECT chunking FROM collection WHERE id = 1") }
+    }
+
+    public func reset(for model: EmbeddingModelFingerprint, chunking: String) async throws {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM chunk_terms")
             try db.execute(sql: "DELETE FROM chunk")
             try db.execute(sql: "DELETE FROM document")
             try db.execute(
-                sql: "INSERT INTO collection (id, model_name, dimensions, model_digest) VALUES (1, ?, ?, ?)",
-                arguments: [model.name, model.dimensions, model.fileDigest])
+                sql: "INSERT INTO collection (id, model_name, dimensions, model_digest, chunking) VALUES (1, ?, ?, ?, ?)",
+                arguments: [model.name, model.dimensions, model.fileDigest, chunking])
         }
     }
 

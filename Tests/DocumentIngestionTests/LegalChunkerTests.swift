@@ -61,7 +61,8 @@ struct LegalChunkerTests {
         // Each article starts its own chunk, under its chapter.
         let art147 = chunks.filter { $0.text.contains("Art. 147.") }
         #expect(art147.count == 1)
-        #expect(art147[0].structure.suffix(2) == ["Capítulo XIV", "Art. 147"])
+        // A division's name joins its label.
+        #expect(art147[0].structure.suffix(2) == ["Capítulo XIV – Da habilitação", "Art. 147"])
         #expect(!chunks.contains { $0.text.contains("Art. 140.") && $0.text.contains("Art. 147.") })
         // The § 2º text is findable with its location.
         let renewal = chunks.first { $0.text.contains("renovável a cada dez anos") }!
@@ -76,10 +77,14 @@ struct LegalChunkerTests {
         #expect(chunks.allSatisfy { $0.tokens <= 45 })
         let paragraph2 = chunks.first { $0.text.contains("renovável a cada dez anos") }!
         #expect(paragraph2.structure.last == "§ 2º" || paragraph2.location.contains("§ 2º"))
-        // No text is lost.
-        let words = Set(codigoDeTransito.split(whereSeparator: \.isWhitespace).map(String.init))
+        // No law is lost: every device's words are in a chunk, except a vetoed one; the headings
+        // (document title, chapter) live in the chunks' paths.
+        let law = codigoDeTransito.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("CAPÍTULO") && $0 != "DA HABILITAÇÃO" && !$0.contains("VETADO") }
+        let words = Set(law.flatMap { $0.split(whereSeparator: \.isWhitespace).map(String.init) })
         let chunked = Set(chunks.flatMap { $0.text.split(whereSeparator: \.isWhitespace).map(String.init) })
         #expect(words.subtracting(chunked).isEmpty)
+        #expect(!chunks.contains { $0.text.contains("(VETADO)") })
+        #expect(chunks.allSatisfy { $0.location.contains("Capítulo XIV – Da habilitação") || !$0.location.contains("Capítulo") })
     }
 
     @Test("long unstructured text is split at sentences with overlap between consecutive chunks")
@@ -126,5 +131,54 @@ struct LegalChunkerTests {
             .chunk(LoadedDocument(path: "ctb.md", format: .markdown, pages: [.init(number: nil, text: long)]))
         #expect(chunks.count > 5)
         for chunk in chunks { #expect(count(chunk.text) <= 96) }
+    }
+
+    @Test("a device that is only \"(VETADO)\" or \"(Revogado)\" is not a passage; annotations stay in the text")
+    func voidDevices() {
+        let text = """
+            Art. 10. (Revogado pela Lei nº 12.010, de 2009)
+            Art. 11. É assegurado atendimento integral à saúde da criança. (Redação dada pela Lei nº 13.257, de 2016)
+            § 1º (VETADO).
+            § 2º Incumbe ao poder público fornecer medicamentos. (Incluído pela Lei nº 13.257, de 2016)
+            III - (revogado);
+            """
+        let chunks = LegalChunker(size: 200, overlap: 0, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "eca.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        let all = chunks.map(\.text).joined(separator: "\n")
+        #expect(!all.contains("Art. 10.") && !all.contains("VETADO") && !all.contains("III - (revogado)"))
+        #expect(all.contains("(Redação dada pela Lei nº 13.257, de 2016)"), "people still see the annotation")
+        #expect(LegalAnnotations.strip("Art. 11. É assegurado atendimento. (Redação dada pela Lei nº 13.257, de 2016)") == "Art. 11. É assegurado atendimento.")
+        #expect(LegalAnnotations.strip("conforme o art. 5º (inciso II) desta Lei") == "conforme o art. 5º (inciso II) desta Lei")
+    }
+
+    @Test("a chunk inside a long article carries the article's caput as context")
+    func caputContext() {
+        let paragraphs = (1...20).map { "§ \($0)º A garantia número \($0) da pessoa idosa vale sempre." }
+        let text = "Art. 3º É obrigação da família assegurar à pessoa idosa com absoluta prioridade.\n" + paragraphs.joined(separator: "\n")
+        let chunks = LegalChunker(size: 40, overlap: 0, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "idosa.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        #expect(chunks.count > 2)
+        #expect(chunks[0].context == nil)
+        for chunk in chunks.dropFirst() {
+            #expect(chunk.context?.hasPrefix("Art. 3º É obrigação da família") == true)
+            #expect(chunk.location.hasPrefix("Art. 3º"))
+        }
+    }
+
+    @Test("neighbouring articles share a chunk only when both are tiny")
+    func tinyArticles() {
+        let long = String(repeating: "palavra ", count: 30)
+        let text = "Art. 1º Curto.\nArt. 2º Também curto.\nArt. 3º \(long)\nArt. 4º \(long)"
+        let chunks = LegalChunker(size: 100, overlap: 0, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "a.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        #expect(chunks.map(\.location) == ["Art. 1º – Art. 2º", "Art. 3º", "Art. 4º"])
+    }
+
+    @Test("in a PDF, a reference wrapped onto a new line is not a new paragraph")
+    func wrappedReference() {
+        let page = "Art. 5º O prazo previsto no\n§ 2º deste artigo conta em dobro.\n§ 1º Outro parágrafo.\nArt. 6º Conforme o\nart. 5º desta Lei."
+        let blocks = LegalChunker(size: 100, overlap: 0, countTokens: wordCount)
+            .blocks(of: LoadedDocument(path: "a.pdf", format: .pdf, pages: [.init(number: 1, text: page)]))
+        #expect(blocks.map { $0.label ?? "" } == ["Art. 5º", "§ 1º", "Art. 6º"])
     }
 }

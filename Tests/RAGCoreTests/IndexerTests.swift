@@ -100,7 +100,9 @@ struct IndexerTests {
     @Test("identifier phrases are extracted from questions")
     func keywordQuery() {
         let query = KeywordQuery("O que diz o art. 147, § 2º, da Lei nº 9.503 e a Resolução CONTRAN 789?")
-        #expect(query.phrases == [["art", "147"], ["lei", "9503"], ["resolução", "789"]])
+        // Heads are stemmed as the index stems them ("resolução" and "resolucao" alike).
+        #expect(query.phrases == [["art", "147"], ["lei", "9503"], [KeywordText.stem("resolução"), "789"]])
+        #expect(KeywordText.stem("resolucao") == KeywordText.stem("resolução"))
         #expect(query.terms.contains("147") && query.terms.contains("contran") && !query.terms.contains("o"))
     }
 }

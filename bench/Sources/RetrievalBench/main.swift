@@ -40,7 +40,7 @@ defer { try? FileManager.default.removeItem(at: folder) }
 
 let clock = ContinuousClock()
 let store = try SQLiteIndexStore(path: folder.appendingPathComponent("bench.sqlite").path)
-try await store.reset(for: EmbeddingModelFingerprint(name: "bench", dimensions: dimensions, fileDigest: "bench"))
+try await store.reset(for: EmbeddingModelFingerprint(name: "bench", dimensions: dimensions, fileDigest: "bench"), chunking: "bench")
 let perDocument = 100
 let storeTime = try await clock.measure {
     for first in stride(from: 0, to: count, by: perDocument) {
