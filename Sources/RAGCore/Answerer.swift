@@ -98,9 +98,24 @@ public struct Answerer: Sendable {
     private func sources(
         for question: String, topK: Int?, embeddingTime: inout Duration
     ) async throws -> (sources: [RetrievedSource], answerable: Bool) {
-        let sources = try await retriever.retrieve(question, topK: topK ?? settings.topK, embeddingTime: &embeddingTime)
+        let wanted = topK ?? settings.topK
+        let sources = try await retriever.retrieve(question, topK: wanted, embeddingTime: &embeddingTime)
         let best = sources.map(\.similarity).max() ?? 0
-        return (sources, best >= settings.refusalThreshold)
+        return (Self.withinChunkBudget(sources, chunks: wanted), best >= settings.refusalThreshold)
+    }
+
+    /// The best sources holding at most `chunks` chunks in all (at least one source): a source
+    /// that absorbed its neighbours counts for each, so the prompt stays about `TOP_K_RESULTS`
+    /// chunks long however retrieval merged them.
+    static func withinChunkBudget(_ sources: [RetrievedSource], chunks budget: Int) -> [RetrievedSource] {
+        var used = 0
+        var kept: [RetrievedSource] = []
+        for source in sources {
+            guard kept.isEmpty || used + source.chunkIDs.count <= budget else { break }
+            used += source.chunkIDs.count
+            kept.append(source)
+        }
+        return kept
     }
 
     /// The chat messages for `question` with `sources` numbered [1], [2], …

@@ -71,11 +71,11 @@ public actor Retriever {
         let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .prefix(topK * Self.reachPerSource).map(\.key)
         let chunks = try await store.chunks(ids: Array(ranked))
-        return Array(merge(chunks.map { chunk in
+        return merge(chunks.map { chunk in
             RetrievedSource(
                 documentPath: chunk.documentPath, documentTitle: chunk.documentTitle, location: chunk.location,
                 text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id])
-        }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) })).prefix(topK))
+        }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) }), topK: topK)
     }
 
     /// Scores mapped to 0…1 between the lowest and the highest (all 1 when they are equal).
@@ -93,7 +93,9 @@ public actor Retriever {
     }
 
     /// Merges sources that are consecutive chunks of one document into the better-ranked one.
-    private func merge(_ sources: [RetrievedSource], ordinals: [Int64: Int]) -> [RetrievedSource] {
+    /// Sources from ranked chunks: a chunk next to one already taken joins it; other chunks become
+    /// sources until there are `topK`.
+    private func merge(_ sources: [RetrievedSource], ordinals: [Int64: Int], topK: Int) -> [RetrievedSource] {
         var result: [RetrievedSource] = []
         for source in sources {
             let ordinal = ordinals[source.chunkIDs[0]]!
@@ -108,7 +110,7 @@ public actor Retriever {
                 merged.similarity = max(merged.similarity, source.similarity)
                 if before { merged.location = source.location }
                 result[index] = merged
-            } else {
+            } else if result.count < topK {
                 result.append(source)
             }
         }
