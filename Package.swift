@@ -118,7 +118,7 @@ let package = Package(
         /// `retrieval-bench`: Guichê's side of bench/retrieval.py (store, load, exact search).
         .executableTarget(
             name: "RetrievalBench",
-            dependencies: ["RAGCore", "DocumentIngestion"],
+            dependencies: ["RAGCore", "DocumentIngestion", "LlamaRuntime", .product(name: "Logging", package: "swift-log")],
             path: "bench/Sources/RetrievalBench"
         ),
         /// The real models, loaded once per test process, for every test target.

@@ -3,6 +3,7 @@
 // index), loads them back into the in-memory exact index, and times one search per query.
 //
 // Usage: retrieval-bench VECTORS.f32 QUERIES.f32 DIMENSIONS K OUT.json
+// (and `retrieval-bench hybrid …`, the whole question-to-sources path: see HybridBench.swift)
 // The .f32 files are row-major little-endian float32. OUT.json: store_s, load_s, latencies_ms
 // (one per query) and, per query, the rows (0-based, in VECTORS order) of the k best.
 import DocumentIngestion
@@ -26,6 +27,10 @@ struct Output: Encodable {
     var results: [[Int]]
 }
 
+if CommandLine.arguments.dropFirst().first == "hybrid" {
+    try await HybridBench.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 let arguments = CommandLine.arguments
 guard arguments.count == 6, let dimensions = Int(arguments[3]), let k = Int(arguments[4]) else {
     FileHandle.standardError.write(Data("usage: retrieval-bench VECTORS.f32 QUERIES.f32 DIMENSIONS K OUT.json\n".utf8))
