@@ -101,7 +101,7 @@ struct Eval: AsyncParsableCommand {
         } else {
             print(EvalText.summary(report))
         }
-        let misses = thresholdMisses(report.summary)
+        let misses = thresholds.misses(report.summary)
         if !misses.isEmpty {
             FileHandle.standardError.write(Data(("thresholds missed:\n" + misses.map { "  \($0)" }.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(1)
@@ -115,29 +115,10 @@ struct Eval: AsyncParsableCommand {
         }
     }
 
-    /// The thresholds given on the command line that the report misses.
-    func thresholdMisses(_ summary: EvalReport.Summary) -> [String] {
-        var misses: [String] = []
-        func atLeast(_ name: String, _ value: Double?, _ minimum: Double?) {
-            guard let minimum else { return }
-            guard let value else { return misses.append("\(name): not measured (needs \(minimum))") }
-            if value < minimum { misses.append(String(format: "%@ %.3f < %.3f", name, value, minimum)) }
-        }
-        atLeast("hit@1", summary.hit1, minHit1)
-        atLeast("hit@3", summary.hit3, minHit3)
-        atLeast("hit@5", summary.hit5, minHit5)
-        atLeast("MRR", summary.mrr, minMrr)
-        atLeast("key facts", summary.factAccuracy, minFacts)
-        atLeast("refusal precision", summary.refusalPrecision, minRefusalPrecision)
-        atLeast("refusal recall", summary.refusalRecall, minRefusalRecall)
-        if let maxUnsupported {
-            if let share = summary.unsupportedShare {
-                if share > maxUnsupported { misses.append(String(format: "unsupported figures %.3f > %.3f", share, maxUnsupported)) }
-            } else {
-                misses.append("unsupported figures: not measured (needs answers)")
-            }
-        }
-        return misses
+    var thresholds: EvalThresholds {
+        EvalThresholds(
+            hit1: minHit1, hit3: minHit3, hit5: minHit5, mrr: minMrr, facts: minFacts, refusalPrecision: minRefusalPrecision,
+            refusalRecall: minRefusalRecall, unsupported: maxUnsupported)
     }
 
     /// Writes FaQuAD's articles as text files under `directory`/eval-faquad-docs (rewritten only

@@ -110,3 +110,36 @@ struct EvalScoringTests {
         #expect(s.retrieval == EvalReport.Latency(p50: 3, p95: 5))
     }
 }
+
+@Suite("Evaluation: thresholds and FaQuAD")
+struct EvalThresholdTests {
+    static func summary(hit5: Double?, facts: Double?) -> EvalReport.Summary {
+        EvalReport.Summary(questions: 10, ranked: 8, hit1: 0.5, hit3: 0.7, hit5: hit5, mrr: 0.6, hit5ByKind: [:], factAccuracy: facts)
+    }
+
+    @Test("a missed threshold is reported; one on something not measured is missed too")
+    func misses() {
+        let thresholds = EvalThresholds(hit5: 0.9, facts: 0.5)
+        #expect(thresholds.misses(Self.summary(hit5: 0.95, facts: 0.6)).isEmpty)
+        #expect(thresholds.misses(Self.summary(hit5: 0.85, facts: 0.6)) == ["hit@5 0.850 < 0.900"])
+        #expect(thresholds.misses(Self.summary(hit5: 0.95, facts: nil)) == ["key facts: not measured (needs 0.5)"])
+        #expect(EvalThresholds(unsupported: 0.1).misses(Self.summary(hit5: 1, facts: 1)) == ["unsupported figures: not measured (needs answers)"])
+    }
+
+    @Test("a SQuAD file becomes one document per article and one question per answer")
+    func faquad() throws {
+        let squad = #"""
+            {"version": "1.1", "data": [{"title": "Regimento Geral", "paragraphs": [
+              {"context": "o aluno tem 30 dias para trancar.", "qas": [{"id": "q1", "question": "quanto tempo para trancar?", "answers": [{"text": "30 dias", "answer_start": 12}]}]},
+              {"context": "a matrícula é anual.", "qas": [{"id": "q2", "question": "a matrícula é como?", "answers": [{"text": "anual", "answer_start": 14}]}]}]}]}
+            """#
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("squad-\(UUID()).json").path
+        try squad.write(toFile: path, atomically: true, encoding: .utf8)
+        let set = try FaQuAD.load(path)
+        #expect(set.documents.map(\.name) == ["001-regimento-geral.txt"])
+        #expect(set.documents[0].text == "o aluno tem 30 dias para trancar.\n\na matrícula é anual.")
+        #expect(set.questions.map(\.id) == ["q1", "q2"])
+        #expect(set.questions[0].expected == Expectation(document: "001-regimento-geral.txt", passage: "30 dias"))
+        #expect(throws: EvalSetError.self) { try FaQuAD.load("/nonexistent/squad.json") }
+    }
+}

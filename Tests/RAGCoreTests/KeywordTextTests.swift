@@ -1,0 +1,52 @@
+@testable import RAGCore
+import Testing
+
+@Suite("Keyword terms and the vocabulary")
+struct KeywordTextTests {
+    @Test("terms are stems with accents folded; a word typed without its accents finds the same stem", arguments: [
+        ("habilitação", "habilitacao"), ("suspensão", "suspensao"), ("crianças", "criança"), ("idosos", "idosa"),
+        ("pensões", "pensoes"), ("vigência", "vigencia"), ("responsável", "responsavel"),
+    ])
+    func stems(_ a: String, _ b: String) {
+        #expect(KeywordText.terms(of: a) == KeywordText.terms(of: b), "\(KeywordText.terms(of: a)) vs \(KeywordText.terms(of: b))")
+    }
+
+    @Test("stop words go; numbers and legal abbreviations are normalised")
+    func normalisation() {
+        #expect(KeywordText.terms(of: "O que diz o Art. 147º da Lei nº 9.503?") == ["diz", "art", "147", "lei", "9503"])
+        #expect(KeywordText.terms(of: "arts. 5 e 6") == ["art", "5", "6"])
+    }
+
+    @Test("vocabulary rules add the law's words for everyday ones, by stem and anywhere in the question")
+    func vocabulary() throws {
+        let vocabulary = try Vocabulary(parsing: """
+            # comentário
+            bafômetro, bafometro => etilômetro, teste de alcoolemia
+            carteira de motorista, cnh => Carteira Nacional de Habilitação
+
+            asilo => instituição de longa permanência
+            """)
+        #expect(vocabulary.expansion(of: "Posso recusar o BAFOMETROS na blitz?") == ["etilômetro", "teste de alcoolemia"])
+        #expect(vocabulary.expansion(of: "minha carteira de motorista venceu e o meu pai está num asilo")
+            == ["Carteira Nacional de Habilitação", "instituição de longa permanência"])
+        #expect(vocabulary.expansion(of: "qual o prazo do recurso?").isEmpty)
+        let query = KeywordQuery("perdi a cnh", vocabulary: vocabulary)
+        #expect(query.terms.contains(KeywordText.stem("habilitação")) && query.terms.contains("cnh"))
+    }
+
+    @Test("a malformed vocabulary line is an error naming it")
+    func malformed() {
+        #expect(throws: Vocabulary.ParseError(line: 2, text: "bafômetro etilômetro")) {
+            try Vocabulary(parsing: "# ok\nbafômetro etilômetro\n")
+        }
+        #expect(throws: Vocabulary.ParseError(line: 1, text: "=> etilômetro")) { try Vocabulary(parsing: "=> etilômetro") }
+    }
+
+    @Test("the built-in vocabulary parses and covers the transit words citizens use")
+    func builtIn() throws {
+        let vocabulary = try Vocabulary.builtIn()
+        #expect(vocabulary.rules.count > 80)
+        #expect(vocabulary.expansion(of: "fiz o teste do bafômetro").contains("etilômetro"))
+        #expect(vocabulary.expansion(of: "quanto custa a autoescola").contains("Centro de Formação de Condutores"))
+    }
+}
