@@ -198,7 +198,35 @@ public struct LegalChunker: Sendable {
             if current?.label == nil { flush() }
         }
         flush()
-        return blocks
+        return Self.labellingRepeatedArticles(blocks)
+    }
+
+    nonisolated(unsafe) private static let wordingSource = try! NSRegularExpression(
+        pattern: #"\((?:Reda[çc][ãa]o dada|Inclu[íi]d[oa]|Acrescid[oa]|Acrescentad[oa])\s+pel[oa]\s+((?:Medida Provis[óo]ria|Lei Complementar|Lei|Decreto)\s+n?[ºo°]?\s*[\d.]+)(?:,\s*de\s*(\d{4}))?"#,
+        options: [.caseInsensitive])
+
+    /// Where an article appears twice (a Medida Provisória's wording, then the law's), each keeps
+    /// its place and says whose wording it is: "Art. 5º (Medida Provisória nº 1.153/2022)".
+    static func labellingRepeatedArticles(_ blocks: [Block]) -> [Block] {
+        let articles = blocks.filter { $0.level == 10 }
+        let repeated = Set(Dictionary(grouping: articles, by: { $0.label ?? "" }).filter { $0.value.count > 1 }.keys)
+        guard !repeated.isEmpty else { return blocks }
+        var renamed: [Int: (from: String, to: String)] = [:]  // unit → label change
+        for block in articles where repeated.contains(block.label ?? "") {
+            let unitText = blocks.filter { $0.unit == block.unit }.map(\.text).joined(separator: " ")
+            let ns = unitText as NSString
+            guard let match = wordingSource.firstMatch(in: unitText, range: NSRange(location: 0, length: ns.length)) else { continue }
+            var source = ns.substring(with: match.range(at: 1)).replacingOccurrences(of: #"\s+n?[ºo°]?\s*(?=[\d])"#, with: " nº ", options: .regularExpression)
+            if match.range(at: 2).location != NSNotFound { source += "/" + ns.substring(with: match.range(at: 2)) }
+            renamed[block.unit] = (block.label!, "\(block.label!) (\(source))")
+        }
+        return blocks.map { block in
+            guard let change = renamed[block.unit] else { return block }
+            var block = block
+            block.path = block.path.map { $0 == change.from ? change.to : $0 }
+            if block.label == change.from { block.label = change.to }
+            return block
+        }
     }
 
     /// A division's name as written after or under its label ("DO TRANSPORTE" → "Do transporte"),

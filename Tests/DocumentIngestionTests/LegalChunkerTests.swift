@@ -182,3 +182,21 @@ struct LegalChunkerTests {
         #expect(blocks.map { $0.label ?? "" } == ["Art. 5º", "§ 1º", "Art. 6º"])
     }
 }
+
+@Suite("Legal chunker: repeated articles")
+struct RepeatedArticleTests {
+    @Test("an article in two wordings keeps both, each labelled with the act that gave it")
+    func medidaProvisoria() {
+        let text = """
+            Art. 4º O prazo é de 30 dias. (Redação dada pela Medida Provisória nº 1.153, de 2022)
+            Parágrafo único. Vale para todos.
+            Art. 4º O prazo é de 60 dias. (Redação dada pela Lei nº 14.599, de 2023)
+            Art. 5º Outro artigo.
+            """
+        let chunks = LegalChunker(size: 30, overlap: 0, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "ctb.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        let locations = chunks.map(\.location)
+        #expect(locations == ["Art. 4º (Medida Provisória nº 1.153/2022) – Parágrafo único", "Art. 4º (Lei nº 14.599/2023)", "Art. 5º"])
+        #expect(chunks.first { $0.text.contains("30 dias") }?.structure == ["Art. 4º (Medida Provisória nº 1.153/2022)"])
+    }
+}

@@ -103,8 +103,10 @@ struct PortalLegislationTests {
         let pdf = try DocumentLoader.load(try EvalDevData.printedPDF(of: EvalDevData.idosa), path: "idosa.pdf")
         #expect(pdf.title == html.title)
         let chunker = LegalChunker(size: 300, overlap: 50, countTokens: wordCount)
+        // A PDF cannot show what was struck through: a revoked wording and the current one of the
+        // same article both come through, labelled apart ("Art. 2º", "Art. 2º (Lei nº 14.423/2022)").
         func articles(_ document: LoadedDocument) -> Set<String> {
-            Set(chunker.blocks(of: document).compactMap { $0.path.first { $0.hasPrefix("Art.") } })
+            Set(chunker.blocks(of: document).compactMap { $0.path.first { $0.hasPrefix("Art.") }?.components(separatedBy: " (").first })
         }
         let fromHTML = articles(html), fromPDF = articles(pdf)
         #expect(fromHTML.count > 100)
