@@ -92,9 +92,8 @@ public actor Retriever {
         }
     }
 
-    /// Merges sources that are consecutive chunks of one document into the better-ranked one.
-    /// Sources from ranked chunks: a chunk next to one already taken joins it; other chunks become
-    /// sources until there are `topK`.
+    /// Sources from ranked chunks: a chunk next to one already taken (consecutive in its document)
+    /// joins that better-ranked one; other chunks become sources until there are `topK`.
     private func merge(_ sources: [RetrievedSource], ordinals: [Int64: Int], topK: Int) -> [RetrievedSource] {
         var result: [RetrievedSource] = []
         for source in sources {

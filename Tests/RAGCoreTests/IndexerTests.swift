@@ -1,5 +1,6 @@
 import DocumentIngestion
 import Foundation
+import Logging
 import LlamaRuntime
 @testable import RAGCore
 import Testing
@@ -95,6 +96,21 @@ struct IndexerTests {
         #expect(report.added.sorted() == Self.sampleFiles)
         #expect(try await store.embeddingModel() == minilm.fingerprint)
         #expect(try await store.vectors().dimensions == 384)
+    }
+
+    @Test("a different CHUNK_SIZE re-chunks and re-embeds everything; the same settings embed nothing")
+    func chunkingChange() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        _ = try await makeIndexer(data, store: store).sync()
+        let same = try await makeIndexer(data, store: store).sync()
+        #expect(!same.fullReembed && same.chunksEmbedded == 0)
+        let smaller = Indexer(dataDirectory: data.folder, store: store, embedding: RAGModels.embedding, chunkSize: 120, chunkOverlap: 20,
+                              batchSize: 16, logger: Logger(label: "test"))
+        let report = try await smaller.sync()
+        #expect(report.fullReembed)
+        #expect(report.added.sorted() == Self.sampleFiles)
+        #expect(try await store.chunkingSettings() == "size=120 overlap=20 pipeline=\(Indexer.pipelineVersion)")
     }
 
     @Test("identifier phrases are extracted from questions")
