@@ -12,9 +12,10 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
     public var chunkIDs: [Int64]
 }
 
-/// Hybrid retrieval: exact dense search and BM25 keyword search over stemmed terms (which also
-/// catches identifiers such as "art. 147" or "Resolução 789" exactly, and the legal words the
-/// collection's vocabulary adds to a question), fused by a weighted sum of each side's scores
+/// Hybrid retrieval: exact dense search (with the question, averaged with the question rewritten
+/// in the law's words when the collection's vocabulary knows its everyday ones) and BM25 keyword
+/// search over stemmed terms (which also catches identifiers such as "art. 147" or "Resolução 789"
+/// exactly, and adds the vocabulary's legal words), fused by a weighted sum of each side's scores
 /// scaled to 0…1 over its candidates; neighbouring chunks of one document are merged into one
 /// source.
 public actor Retriever {
@@ -59,7 +60,10 @@ public actor Retriever {
     public func retrieve(_ question: String, topK: Int, embeddingTime: inout Duration) async throws -> [RetrievedSource] {
         guard index.count > 0, topK > 0 else { return [] }
         let embeddingStart = ContinuousClock.now
-        let query = try await embedding.embed([question], kind: .query)[0]
+        // The question and, when the vocabulary knows its everyday words, the question in the law's
+        // words ("bafômetro" → "etilômetro"): the dense side searches with both, averaged.
+        let rewritten = vocabulary.rewrite(question)
+        let query = Self.mean(try await embedding.embed([question] + (rewritten.map { [$0] } ?? []), kind: .query))
         embeddingTime = ContinuousClock.now - embeddingStart
         let dense = index.search(query, k: candidates)
         let keywordQuery = KeywordQuery(question, vocabulary: vocabulary)
@@ -76,6 +80,15 @@ public actor Retriever {
                 documentPath: chunk.documentPath, documentTitle: chunk.documentTitle, location: chunk.location,
                 text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id])
         }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) }), topK: topK)
+    }
+
+    /// The unit-length mean of unit vectors.
+    static func mean(_ vectors: [[Float]]) -> [Float] {
+        guard vectors.count > 1 else { return vectors[0] }
+        var sum = vectors[0]
+        for vector in vectors.dropFirst() { for i in sum.indices { sum[i] += vector[i] } }
+        let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? sum.map { $0 / norm } : sum
     }
 
     /// Scores mapped to 0…1 between the lowest and the highest (all 1 when they are equal).

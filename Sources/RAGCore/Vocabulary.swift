@@ -82,6 +82,42 @@ public struct Vocabulary: Sendable, Equatable {
         return added
     }
 
+    /// The question with each everyday term replaced by the first legal term of its rule
+    /// ("posso recusar o bafômetro?" → "posso recusar o etilômetro?"), or nil when none occurs.
+    public func rewrite(_ question: String) -> String? {
+        var words: [(range: Range<String.Index>, stem: String)] = []
+        var start: String.Index?
+        for index in question.indices {
+            let isWord = question[index].isLetter || question[index].isNumber
+            if isWord, start == nil { start = index }
+            if !isWord, let begin = start {
+                words.append((begin..<index, KeywordText.stem(String(question[begin..<index]))))
+                start = nil
+            }
+        }
+        if let begin = start { words.append((begin..<question.endIndex, KeywordText.stem(String(question[begin...])))) }
+        var replacements: [(Range<String.Index>, String)] = []
+        var position = 0
+        while position < words.count {
+            var matched = false
+            for rule in rules {
+                for phrase in rule.everyday where position + phrase.count <= words.count
+                    && Array(words[position..<(position + phrase.count)].map(\.stem)) == phrase {
+                    replacements.append((words[position].range.lowerBound..<words[position + phrase.count - 1].range.upperBound, rule.legal[0]))
+                    position += phrase.count
+                    matched = true
+                    break
+                }
+                if matched { break }
+            }
+            if !matched { position += 1 }
+        }
+        guard !replacements.isEmpty else { return nil }
+        var result = question
+        for (range, legal) in replacements.reversed() { result.replaceSubrange(range, with: legal) }
+        return result
+    }
+
     private static func contains(_ stems: [String], _ phrase: [String]) -> Bool {
         guard !phrase.isEmpty, stems.count >= phrase.count else { return false }
         return (0...(stems.count - phrase.count)).contains { Array(stems[$0..<($0 + phrase.count)]) == phrase }

@@ -50,3 +50,25 @@ struct KeywordTextTests {
         #expect(vocabulary.expansion(of: "quanto custa a autoescola").contains("Centro de Formação de Condutores"))
     }
 }
+
+@Suite("Vocabulary rewrites")
+struct VocabularyRewriteTests {
+    @Test("a question is rewritten in the law's words, phrase by phrase, inflection aside; nil when nothing matches")
+    func rewrite() throws {
+        let vocabulary = try Vocabulary(parsing: """
+            bafômetro, bafometro => etilômetro, teste de alcoolemia
+            carteira de motorista, carteira => Carteira Nacional de Habilitação
+            """)
+        #expect(vocabulary.rewrite("Posso recusar o BAFOMETRO na blitz?") == "Posso recusar o etilômetro na blitz?")
+        #expect(vocabulary.rewrite("perdi minha carteira de motorista e as carteiras dos meus filhos")
+            == "perdi minha Carteira Nacional de Habilitação e as Carteira Nacional de Habilitação dos meus filhos")
+        #expect(vocabulary.rewrite("qual o prazo do recurso?") == nil)
+    }
+
+    @Test("the mean query vector is unit length and between its parts")
+    func mean() {
+        let mean = Retriever.mean([[1, 0], [0, 1]])
+        #expect(abs(mean[0] - 0.7071) < 0.001 && abs(mean[1] - 0.7071) < 0.001)
+        #expect(Retriever.mean([[0.6, 0.8]]) == [0.6, 0.8])
+    }
+}
