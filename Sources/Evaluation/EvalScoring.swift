@@ -21,7 +21,7 @@ public enum EvalScoring {
     }
 
     /// "l8069-eca.htm" names "leis/l8069-eca.htm"; a title may be named too.
-    static func isDocument(_ name: String, _ source: EvalSource) -> Bool {
+    public static func isDocument(_ name: String, _ source: EvalSource) -> Bool {
         source.document == name || source.document.hasSuffix("/" + name)
             || (source.document as NSString).lastPathComponent == (name as NSString).lastPathComponent
             || KeywordText.fold(source.title) == KeywordText.fold(name)

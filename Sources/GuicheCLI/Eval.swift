@@ -92,6 +92,11 @@ struct Eval: AsyncParsableCommand {
             if !ingest.failed.isEmpty {
                 for failure in ingest.failed { FileHandle.standardError.write(Data("falhou: \(failure.path): \(failure.reason)\n".utf8)) }
             }
+            let indexed = try await chatbot.knowledge.documents().map { EvalSource(document: $0.path, title: $0.title, location: "", text: "") }
+            let missing = Set(questions.compactMap(\.expected?.document).filter { name in !indexed.contains { EvalScoring.isDocument(name, $0) } })
+            for name in missing.sorted() {
+                FileHandle.standardError.write(Data("warning: expected document '\(name)' is not in \(settings.dataDirectory): its questions cannot hit\n".utf8))
+            }
             report = try await evaluate(questions, on: KnowledgeBaseTarget(knowledge: chatbot.knowledge))
         }
         if json {
