@@ -171,7 +171,8 @@ public struct LegalChunker: Sendable {
                     if current?.label == nil { flush() } else { current?.text += "\n" }
                     continue
                 }
-                if let found = Self.match(line), !isReferenceWrappedOntoNewLine(found.level, after: current, format: document.format) {
+                let marker = Self.match(line)
+                if let found = marker, !isReferenceWrappedOntoNewLine(found.level, after: current, format: document.format) {
                     flush()
                     var label = found.label
                     let rest = Self.divisionName((line as NSString).substring(from: found.range.location + found.range.length))
@@ -192,7 +193,7 @@ public struct LegalChunker: Sendable {
                 } else {
                     current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 }
-                if Self.match(line) == nil { awaitingName = false }
+                if marker == nil { awaitingName = false }
             }
             // Pages end paragraphs of plain text; a marked unit may run onto the next page.
             if current?.label == nil { flush() }

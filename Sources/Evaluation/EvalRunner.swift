@@ -1,4 +1,5 @@
 import Foundation
+import LlamaRuntime
 
 /// Runs a question set against a target and scores it.
 public struct EvalRunner: Sendable {
@@ -31,7 +32,7 @@ public struct EvalRunner: Sendable {
             id: question.id, question: question.question, kind: question.kind, outOfScope: question.outOfScope,
             rank: question.expected.flatMap { EvalScoring.rank(of: $0, in: sources) },
             sources: sources.map { [$0.document, $0.location].filter { !$0.isEmpty }.joined(separator: " › ") },
-            retrievalMilliseconds: retrievalTime.milliseconds)
+            retrievalMilliseconds: retrievalTime.inMilliseconds)
         guard !retrievalOnly else { return result }
         let answer = try await target.answer(question.question)
         result.answer = answer.text
@@ -41,12 +42,8 @@ public struct EvalRunner: Sendable {
         }
         result.unsupportedFigures = answer.refused ? [] : EvalScoring.unsupportedFigures(
             in: answer.text, sources: answer.sources, question: question.question)
-        result.firstTokenMilliseconds = answer.firstToken?.milliseconds
-        result.generationMilliseconds = answer.generation.milliseconds
+        result.firstTokenMilliseconds = answer.firstToken?.inMilliseconds
+        result.generationMilliseconds = answer.generation.inMilliseconds
         return result
     }
-}
-
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RAGCore
 
 /// FaQuAD (SQuAD v1.1 format: articles of paragraphs, each with extractive questions) as an
 /// evaluation set: one text document per article, its paragraphs separated by blank lines; a
@@ -58,7 +59,7 @@ public enum FaQuAD {
 /// A file-name-safe form of a title.
 enum FileSlug {
     static func make(_ title: String) -> String {
-        let folded = title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+        let folded = KeywordText.fold(title)
         let slug = folded.map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { result, character in
             if character != "-" || result.last != "-" { result.append(character) }
         }

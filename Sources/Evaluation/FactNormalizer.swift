@@ -12,7 +12,7 @@ public enum FactNormalizer {
         var folded = KeywordText.fold(text)
         folded = folded.replacingOccurrences(of: #"(\d),00\b"#, with: "$1", options: .regularExpression)
         folded = folded.replacingOccurrences(of: #"\bpor cento\b"#, with: "%", options: .regularExpression)
-        folded = folded.replacingOccurrences(of: "%", with: " % ")
+        // "%" is not a word character: it travels through the tokenizer as "pct".
         var tokens = KeywordText.words(of: folded.replacingOccurrences(of: "%", with: " pct "))
             .map { $0 == "pct" ? "%" : $0 }
         tokens = numbersFromWords(tokens)

@@ -173,9 +173,9 @@ struct RAGServiceTarget: EvalTarget {
     }
 
     func answer(_ question: String) async throws -> EvalAnswer {
-        let reply = try await post("/chat", ["pergunta": question], as: ChatReply.self)
+        let reply = try await post("/chat", ["pergunta": question], as: ChatResponse.self)
         return EvalAnswer(
-            text: reply.resposta, refused: reply.recusada == true || EvalScoring.isRefusal(reply.resposta),
+            text: reply.resposta, refused: reply.recusada || EvalScoring.isRefusal(reply.resposta),
             sources: reply.fontes.map(Self.source), firstToken: reply.tempos.primeiroToken.map { .milliseconds($0) },
             generation: .milliseconds(reply.tempos.geracao))
     }
@@ -206,9 +206,11 @@ enum EvalText {
             "",
             "questions: \(s.questions) (\(s.ranked) with an expected location)",
             "hit@1 \(pct(s.hit1))  hit@3 \(pct(s.hit3))  hit@5 \(pct(s.hit5))  MRR \(pct(s.mrr))",
-            "hit@5 by kind: " + s.hit5ByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", "),
             "retrieval: \(ms(s.retrieval))",
         ]
+        if !s.hit5ByKind.isEmpty {
+            lines.insert("hit@5 by kind: " + s.hit5ByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", "), at: 4)
+        }
         if !report.retrievalOnly {
             lines += [
                 "key facts: \(pct(s.factAccuracy))  refusal precision: \(pct(s.refusalPrecision))  recall: \(pct(s.refusalRecall))",

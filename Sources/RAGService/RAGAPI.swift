@@ -32,22 +32,23 @@ public struct Fonte: Codable, Equatable, Sendable {
     }
 }
 
-struct ChatResponse: ResponseEncodable {
-    var resposta: String
-    var fontes: [Fonte]
+/// The answer of `POST /chat`: what the service writes and what a client (`guiche eval --url`) reads.
+public struct ChatResponse: ResponseCodable, Sendable {
+    public var resposta: String
+    public var fontes: [Fonte]
     /// True when the chatbot declined for lack of evidence.
-    var recusada: Bool
-    var tempos: Tempos
+    public var recusada: Bool
+    public var tempos: Tempos
 
     /// Where the answer's time went, in milliseconds: `modelo` is the models' share (question
     /// embedding + the generator's own account); `total` minus `modelo` is everything else.
-    struct Tempos: Encodable {
-        var total: Double
-        var embedding: Double
-        var busca: Double
-        var primeiroToken: Double?
-        var geracao: Double
-        var modelo: Double
+    public struct Tempos: Codable, Sendable {
+        public var total: Double
+        public var embedding: Double
+        public var busca: Double
+        public var primeiroToken: Double?
+        public var geracao: Double
+        public var modelo: Double
 
         init(_ timings: Answer.Timings) {
             total = (timings.retrieval + timings.generation).inMilliseconds
@@ -89,26 +90,6 @@ public struct SearchResponse: ResponseCodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case fontes
         case buscaMs = "busca_ms"
-    }
-}
-
-/// The answer of `POST /chat`, as a client reads it.
-public struct ChatReply: Decodable, Sendable {
-    public var resposta: String
-    public var fontes: [Fonte]
-    public var recusada: Bool?
-    public var tempos: Tempos
-
-    public struct Tempos: Decodable, Sendable {
-        public var busca: Double
-        public var embedding: Double
-        public var primeiroToken: Double?
-        public var geracao: Double
-
-        enum CodingKeys: String, CodingKey {
-            case busca, embedding, geracao
-            case primeiroToken = "primeiro_token"
-        }
     }
 }
 

@@ -99,10 +99,3 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             duration: ContinuousClock.now - start)
     }
 }
-
-extension Duration {
-    /// The duration in milliseconds, for JSON and logs.
-    public var inMilliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) * 1e-15
-    }
-}

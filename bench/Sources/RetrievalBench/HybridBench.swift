@@ -71,8 +71,8 @@ enum HybridBench {
             var embeddingTime = Duration.zero
             let start = ContinuousClock.now
             _ = try await retriever.retrieve(question, topK: 5, embeddingTime: &embeddingTime)
-            totals.append(milliseconds(ContinuousClock.now - start))
-            embeddings.append(milliseconds(embeddingTime))
+            totals.append((ContinuousClock.now - start).inMilliseconds)
+            embeddings.append(embeddingTime.inMilliseconds)
         }
         let rest = zip(totals, embeddings).map { $0 - $1 }
         func p(_ values: [Double], _ q: Double) -> String {
@@ -83,9 +83,5 @@ enum HybridBench {
         print("|---|---|---|---|---|---|---|")
         let ratio = (Double(p(totals, 0.5)) ?? 0) / 50
         print("| \(try await store.chunkCount()) | \(questions.count) | \(p(totals, 0.5)) | \(p(totals, 0.95)) | \(p(embeddings, 0.5)) | \(p(rest, 0.5)) | \(String(format: "%.2f", ratio)) |")
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) * 1e-15
     }
 }
