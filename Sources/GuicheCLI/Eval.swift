@@ -209,7 +209,7 @@ enum EvalText {
             "retrieval: \(ms(s.retrieval))",
         ]
         if !s.hit5ByKind.isEmpty {
-            lines.insert("hit@5 by kind: " + s.hit5ByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", "), at: 4)
+            lines.insert("hit@5 by kind: " + s.hit5ByKind.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", "), at: 3)
         }
         if !report.retrievalOnly {
             lines += [
