@@ -92,6 +92,27 @@ struct RAGServiceTests {
         }
     }
 
+    @Test("POST /search returns top_k distinct sources, best first, without an answer; /chat says when it refused")
+    func search() async throws {
+        _ = try await Self.knowledge.ingest()
+        try await Self.application().test(.router) { client in
+            let body = #"{"pergunta": "Quais documentos devo levar para renovar a habilitação?", "top_k": 3}"#
+            try await client.execute(uri: "/search", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let found = try JSONDecoder().decode(SearchResponse.self, from: Data(String(buffer: response.body).utf8))
+                #expect(found.fontes.count == 3)
+                #expect(found.fontes.first?.documento == "renovacao-cnh.md")
+                #expect(Set(found.fontes.map { $0.documento + $0.localizacao }).count == 3, "distinct passages")
+                #expect(found.buscaMs > 0)
+            }
+            let outside = #"{"pergunta": "Qual a capital da Austrália?"}"#
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: outside)) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#""recusada":true"#), "\(text)")
+            }
+        }
+    }
+
     @Test("streaming sends the sources first, then the text, then [DONE]")
     func streaming() async throws {
         _ = try await Self.knowledge.ingest()
@@ -144,6 +165,8 @@ struct RAGServiceTests {
         BadInput(name: "missing field", path: "/chat", body: #"{"question": "oi"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "pergunta"),
         BadInput(name: "bad top_k", path: "/chat", body: #"{"pergunta": "oi", "top_k": 0}"#, status: .badRequest, type: "invalid_request_error", messageContains: "top_k"),
         BadInput(name: "invalid JSON", path: "/chat", body: "{", status: .badRequest, type: "invalid_request_error", messageContains: "invalid JSON"),
+        BadInput(name: "search: empty question", path: "/search", body: #"{"pergunta": ""}"#, status: .badRequest, type: "invalid_request_error", messageContains: "empty"),
+        BadInput(name: "search: bad top_k", path: "/search", body: #"{"pergunta": "oi", "top_k": 21}"#, status: .badRequest, type: "invalid_request_error", messageContains: "top_k"),
         BadInput(name: "OpenAI: no user message", path: "/v1/chat/completions", body: #"{"messages": [{"role": "system", "content": "x"}]}"#, status: .badRequest, type: "invalid_request_error", messageContains: "user message"),
         BadInput(name: "unknown route", path: "/perguntar", body: "{}", status: .notFound, type: "not_found_error", messageContains: "Not Found"),
     ])
