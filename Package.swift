@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("vocabulario.txt")]
+            resources: [.copy("vocabulario.txt"), .copy("perguntas-fora-do-dominio.txt")]
         ),
         /// `guiche eval`: question sets, scoring (hit@k, MRR, key facts, refusals) and reports.
         .target(name: "Evaluation", dependencies: ["RAGCore"]),

@@ -11,7 +11,11 @@ enum HTMLText {
             text = text.replacingOccurrences(of: "<\(tag)\\b[^>]*>[\\s\\S]*?</\(tag)\\s*>", with: " ", options: [.regularExpression, .caseInsensitive])
         }
         text = text.replacingOccurrences(of: "<!--[\\s\\S]*?-->", with: " ", options: .regularExpression)
-        // Ordinal indicators typed as superscripts: "Art. 1<sup><u>o</u></sup>" is "Art. 1º".
+        // Ordinal indicators typed as superscripts: "Art. 1<sup><u>o</u></sup>" is "Art. 1º", and
+        // "§ 4\n<u><sup>o</sup></u>" is "§ 4º", not "§ 4 º" (nor "n º" for "nº").
+        text = text.replacingOccurrences(
+            of: "(?<=[0-9]|\\b[Nn])(?:\\s|<(?!/?sup\\b)[^>]*>)*<sup\\b[^>]*>(?:\\s|<[^>]*>)*[oº°](?:\\s|<[^>]*>)*</sup>", with: "º",
+            options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: "<sup\\b[^>]*>(?:\\s|<[^>]*>)*[oº°](?:\\s|<[^>]*>)*</sup>", with: "º", options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: "<sup\\b[^>]*>(?:\\s|<[^>]*>)*[aª](?:\\s|<[^>]*>)*</sup>", with: "ª", options: [.regularExpression, .caseInsensitive])
         // Line breaks in the source are spaces; only elements break lines.

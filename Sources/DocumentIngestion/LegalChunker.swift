@@ -115,12 +115,12 @@ public struct LegalChunker: Sendable {
     nonisolated(unsafe) private static let markdownHeading = try! NSRegularExpression(pattern: #"^(#{1,6})\s+(.+)$"#)
 
     /// The structural marker a line starts with, if any: (level, label).
-    static func marker(of line: String) -> (Int, String)? {
+    public static func marker(of line: String) -> (Int, String)? {
         match(line).map { ($0.level, $0.label) }
     }
 
     /// Where the marker `text` starts with ends ("Art. 147" in "Art. 147. O candidato").
-    static func markerRange(in text: String) -> Range<String.Index>? {
+    public static func markerRange(in text: String) -> Range<String.Index>? {
         match(text).flatMap { Range($0.range, in: text) }
     }
 
@@ -141,7 +141,7 @@ public struct LegalChunker: Sendable {
     }
 
     /// Levels of the divisions above articles (Livro … Subseção) and Markdown headings.
-    static let divisionLevels = 1..<10
+    public static let divisionLevels = 1..<10
 
     /// Blocks of the document with their structural paths. A division's name ("CAPÍTULO IX" then
     /// "DO TRANSPORTE") joins its label ("Capítulo IX – Do transporte"); a division or device that
@@ -393,7 +393,7 @@ public struct LegalChunker: Sendable {
 
     nonisolated(unsafe) private static let sentenceEnd = try! NSRegularExpression(pattern: #"(?<=[.!?;:])\s+(?=[A-ZÀ-Ú0-9§\"“(])"#)
 
-    static func sentences(of text: String) -> [String] {
+    public static func sentences(of text: String) -> [String] {
         let flat = text.replacingOccurrences(of: "\n", with: " ")
         let ns = flat as NSString
         var result: [String] = []

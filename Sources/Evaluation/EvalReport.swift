@@ -12,16 +12,21 @@ public struct QuestionResult: Sendable, Codable {
     public var sources: [String]
     public var retrievalMilliseconds: Double
     public var answer: String?
+    /// How the answer was made ("gerada", "extrativa", "recusa"), when the target says.
+    public var mode: String?
     public var refused: Bool?
+    public var strength: EvidenceStrength?
     /// Key facts the answer lacks (nil: no facts to check, or no answer).
     public var missingFacts: [String]?
+    /// Key facts none of the answer's sources holds: retrieval, not the answer, lost them.
+    public var factsMissingFromSources: [String]?
     public var unsupportedFigures: [String]?
     public var firstTokenMilliseconds: Double?
     public var generationMilliseconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, kind = "tipo", question = "pergunta", outOfScope = "fora_do_escopo", rank = "posicao", sources = "fontes"
-        case retrievalMilliseconds = "busca_ms", answer = "resposta", refused = "recusada", missingFacts = "fatos_faltando"
+        case retrievalMilliseconds = "busca_ms", answer = "resposta", mode = "modo", strength = "evidencia", refused = "recusada", missingFacts = "fatos_faltando", factsMissingFromSources = "fatos_fora_das_fontes"
         case unsupportedFigures = "numeros_sem_fonte", firstTokenMilliseconds = "primeiro_token_ms", generationMilliseconds = "geracao_ms"
     }
 }

@@ -36,12 +36,16 @@ public struct EvalRunner: Sendable {
         guard !retrievalOnly else { return result }
         let answer = try await target.answer(question.question)
         result.answer = answer.text
+        result.mode = answer.mode
+        result.strength = answer.strength
         result.refused = answer.refused
         if !question.outOfScope && !question.facts.isEmpty {
             result.missingFacts = EvalScoring.missingFacts(question.facts, in: answer.text)
+            result.factsMissingFromSources = EvalScoring.missingFacts(question.facts, in: answer.sources.map(\.text).joined(separator: "\n"))
         }
         result.unsupportedFigures = answer.refused ? [] : EvalScoring.unsupportedFigures(
-            in: answer.text, sources: answer.sources, question: question.question)
+            in: answer.text, evidence: answer.evidence.isEmpty ? answer.sources.map { "\($0.location) \($0.text)" } : answer.evidence,
+            question: question.question)
         result.firstTokenMilliseconds = answer.firstToken?.inMilliseconds
         result.generationMilliseconds = answer.generation.inMilliseconds
         return result

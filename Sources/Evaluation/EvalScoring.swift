@@ -38,13 +38,10 @@ public enum EvalScoring {
         return FactNormalizer.words(text).starts(with: refusal)
     }
 
-    /// Figures in `answer` (numbers, once normalised) that appear in neither the sources nor the
-    /// question; citation markers "[2]" and list numbers "1." are not figures.
-    public static func unsupportedFigures(in answer: String, sources: [EvalSource], question: String) -> [String] {
-        let cleaned = answer.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression)
-            .replacingOccurrences(of: #"(?m)^\s*\d+[.)]\s"#, with: " ", options: .regularExpression)
-        let supported = Set((sources.map { $0.text + " " + $0.location } + [question]).flatMap(FactNormalizer.words))
+    /// Figures in `answer` (see `AnswerVerifier`) that appear in neither the evidence nor the
+    /// question, each once.
+    public static func unsupportedFigures(in answer: String, evidence: [String], question: String) -> [String] {
         var seen = Set<String>()
-        return FactNormalizer.words(cleaned).filter { $0.first?.isNumber == true && !supported.contains($0) && seen.insert($0).inserted }
+        return AnswerVerifier(texts: evidence + [question]).unsupportedFigures(in: answer).filter { seen.insert($0).inserted }
     }
 }

@@ -26,15 +26,40 @@ public struct EvalAnswer: Sendable {
     /// The system declined to answer (its fixed refusal, with or without the model).
     public var refused: Bool
     public var sources: [EvalSource]
+    /// The units the answer rests on ("citation: text"); when empty, the sources stand for them.
+    public var evidence: [String]
+    /// "gerada", "extrativa" or "recusa", when the target says.
+    public var mode: String?
+    /// The evidence's strength, when the target is in this process (for calibration reports).
+    public var strength: EvidenceStrength?
     public var firstToken: Duration?
     public var generation: Duration
 
-    public init(text: String, refused: Bool, sources: [EvalSource], firstToken: Duration?, generation: Duration) {
+    public init(
+        text: String, refused: Bool, sources: [EvalSource], evidence: [String] = [], mode: String? = nil, strength: EvidenceStrength? = nil,
+        firstToken: Duration?, generation: Duration
+    ) {
         self.text = text
         self.refused = refused
         self.sources = sources
+        self.evidence = evidence
+        self.mode = mode
+        self.strength = strength
         self.firstToken = firstToken
         self.generation = generation
+    }
+}
+
+/// How strongly the best evidence unit supported the question (see `Evidence`).
+public struct EvidenceStrength: Sendable, Codable {
+    public var similarity: Float
+    public var passageSimilarity: Float
+    public var keywordSupport: Double
+    public var lacksAskedFigure: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case similarity = "semelhanca", passageSimilarity = "semelhanca_trecho", keywordSupport = "palavras"
+        case lacksAskedFigure = "falta_numero_pedido"
     }
 }
 
@@ -62,8 +87,12 @@ public struct KnowledgeBaseTarget: EvalTarget {
 
     public func answer(_ question: String) async throws -> EvalAnswer {
         let answer = try await knowledge.answerer.answer(question: question)
+        let evidence = answer.evidence
         return EvalAnswer(
-            text: answer.text, refused: answer.refused || EvalScoring.isRefusal(answer.text), sources: answer.sources.map(EvalSource.init),
+            text: answer.text, refused: answer.refused, sources: answer.sources.map(EvalSource.init),
+            evidence: evidence.units.map { "\($0.citation): \($0.text)" }, mode: answer.mode.rawValue,
+            strength: EvidenceStrength(
+                similarity: evidence.similarity, passageSimilarity: evidence.passageSimilarity, keywordSupport: evidence.keywordSupport, lacksAskedFigure: evidence.lacksAskedFigure),
             firstToken: answer.timings.timeToFirstToken, generation: answer.timings.generation)
     }
 }

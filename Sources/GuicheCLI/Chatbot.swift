@@ -35,9 +35,16 @@ struct RAGOptions: ParsableArguments {
             chunkOverlap: chunkOverlap ?? config.int(forKey: "chunk.overlap", default: 50),
             batchSize: config.int(forKey: "embedding.batch.size", default: 32),
             topK: topK ?? config.int(forKey: "top.k.results", default: 4),
-            refusalThreshold: Float(config.double(forKey: "refusal.threshold", default: Double(Answerer.defaultRefusalThreshold))),
+            refusalThreshold: config.double(forKey: "refusal.threshold").map(Float.init),
+            answerMode: config.string(forKey: "answer.mode", default: "gerada"),
             systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
-            maxAnswerTokens: config.int(forKey: "max.answer.tokens", default: 384))
+            maxAnswerTokens: config.int(forKey: "max.answer.tokens", default: 160))
+        guard ["gerada", "extrativa"].contains(settings.answerMode) else {
+            throw ValidationError("ANSWER_MODE must be 'gerada' or 'extrativa', got '\(settings.answerMode)'")
+        }
+        if let threshold = settings.refusalThreshold, !(0...1).contains(threshold) {
+            throw ValidationError("REFUSAL_THRESHOLD must be within 0...1, got \(threshold)")
+        }
         guard (16...4096).contains(settings.maxAnswerTokens) else {
             throw ValidationError("MAX_ANSWER_TOKENS must be within 16...4096, got \(settings.maxAnswerTokens)")
         }
@@ -62,7 +69,8 @@ struct RAGSettings {
         return KnowledgeBase(
             store: store, embedding: embedding, generation: generation, indexer: indexer, vocabulary: try vocabulary(),
             settings: .init(
-                systemPrompt: systemPrompt, topK: topK, refusalThreshold: refusalThreshold, sampling: .greedy(maxTokens: maxAnswerTokens)))
+                systemPrompt: systemPrompt, topK: topK, refusalThreshold: refusalThreshold, extractiveOnly: answerMode == "extrativa",
+                sampling: .greedy(maxTokens: maxAnswerTokens)))
     }
 
     /// The collection's own vocabulary file (`.rag_db/<COLLECTION_NAME>.vocabulario.txt`, optional).
@@ -89,7 +97,10 @@ struct RAGSettings {
     var chunkOverlap: Int
     var batchSize: Int
     var topK: Int
-    var refusalThreshold: Float
+    /// `REFUSAL_THRESHOLD`: a fixed floor on the best unit's similarity instead of the calibration.
+    var refusalThreshold: Float?
+    /// `ANSWER_MODE`: "gerada" (the chat model writes, checked against the evidence) or "extrativa".
+    var answerMode: String
     var systemPrompt: String
     var maxAnswerTokens: Int
 }
@@ -133,6 +144,13 @@ struct ChatModelNotLoaded: TextGeneration {
     func stream(messages: [ChatMessage], parameters: SamplingParameters) async throws -> AsyncThrowingStream<GenerationEvent, Error> {
         throw Unavailable()
     }
+}
+
+/// A one-line account of a collection's refusal calibration.
+func describe(_ calibration: RefusalCalibration) -> String {
+    func f(_ values: [Float]) -> String { values.map { String(format: "%.3f", $0) }.joined(separator: "/") }
+    return "refusal calibration: floor \(String(format: "%.3f", calibration.floor)) (out-of-domain bank p50/p90/p95/max \(f(calibration.outside)); "
+        + "pseudo-questions p5/p50 \(f(calibration.inside)))"
 }
 
 /// A one-line summary of an ingest report.

@@ -97,6 +97,9 @@ struct Eval: AsyncParsableCommand {
             for name in missing.sorted() {
                 FileHandle.standardError.write(Data("warning: expected document '\(name)' is not in \(settings.dataDirectory): its questions cannot hit\n".utf8))
             }
+            if !retrievalOnly, let calibration = try await chatbot.knowledge.refusalCalibration() {
+                FileHandle.standardError.write(Data("\(describe(calibration))\n".utf8))
+            }
             report = try await evaluate(questions, on: KnowledgeBaseTarget(knowledge: chatbot.knowledge))
         }
         if json {

@@ -20,16 +20,47 @@ public struct LocalGeneration: TextGeneration {
     }
 }
 
-/// An answer with the sources it was grounded in.
+/// How an answer was made.
+public enum AnswerMode: String, Sendable, Codable {
+    /// The chat model's sentences, each checked against the evidence, then the evidence quoted.
+    case generated = "gerada"
+    /// The evidence quoted under a fixed lead line (the model declined, stated figures the
+    /// evidence does not hold, or answers are configured extractive).
+    case extractive = "extrativa"
+    /// The evidence does not answer the question; the generator was not called.
+    case refusal = "recusa"
+}
+
+/// What an answer stream delivers: text pieces, then one `.finished`.
+public enum AnswerEvent: Sendable {
+    case text(String)
+    /// How the answer was made, and the generator's account when it was called.
+    case finished(AnswerMode, GenerationSummary?)
+}
+
+/// An answer being made: its sources and evidence are known before the text streams.
+public struct AnswerStream: Sendable {
+    public var sources: [RetrievedSource]
+    public var evidence: Evidence
+    /// The retrieval that found the sources (its query embedding time is the model's share).
+    public var embeddingTime: Duration
+    public var events: AsyncThrowingStream<AnswerEvent, Error>
+}
+
+/// An answer with the sources and evidence it rests on.
 public struct Answer: Sendable {
     public var text: String
     public var sources: [RetrievedSource]
-    /// True when the evidence was too weak and the fixed refusal was returned without generating.
-    public var refused: Bool
+    /// The units quoted or given to the model, with their citations and strength.
+    public var evidence: Evidence
+    public var mode: AnswerMode
     public var timings: Timings
 
+    /// True when the chatbot declined for lack of evidence.
+    public var refused: Bool { mode == .refusal }
+
     public struct Timings: Sendable {
-        /// Embedding the question and searching (`embedding` included).
+        /// Embedding the question, searching and choosing the evidence (`embedding` included).
         public var retrieval: Duration
         /// Embedding the question, as the retriever waited for it.
         public var embedding: Duration
@@ -43,132 +74,175 @@ public struct Answer: Sendable {
     }
 }
 
-/// Answers questions from the indexed documents: retrieves, refuses when the best evidence is
-/// below the threshold, otherwise asks the chat model with the numbered sources.
+/// Answers questions from the indexed documents: retrieves sources, chooses the few units that
+/// answer (the evidence), refuses without calling the model when the evidence does not answer
+/// (see `RefusalPolicy`), otherwise asks the chat model with only those units, keeps the sentences
+/// whose figures the evidence states and quotes the evidence under them — or, when nothing the
+/// model said survives, quotes it alone.
 public struct Answerer: Sendable {
     public struct Settings: Sendable {
         /// The pt-BR instructions given to the model.
         public var systemPrompt: String
-        /// `TOP_K_RESULTS`: sources given to the model.
+        /// `TOP_K_RESULTS`: sources retrieved for a question.
         public var topK: Int
-        /// Below this cosine similarity between the question and its best passage, refuse.
-        public var refusalThreshold: Float
+        /// Fixed refusal floor on the best unit's similarity; nil uses the collection's calibration.
+        public var refusalThreshold: Float?
+        /// Extractive answers only: the chat model is never called.
+        public var extractiveOnly: Bool
         public var sampling: SamplingParameters
 
         public init(
-            systemPrompt: String = Answerer.defaultSystemPrompt, topK: Int = 4, refusalThreshold: Float = Answerer.defaultRefusalThreshold,
-            sampling: SamplingParameters = .greedy(maxTokens: 384)
+            systemPrompt: String = Answerer.defaultSystemPrompt, topK: Int = 4, refusalThreshold: Float? = nil, extractiveOnly: Bool = false,
+            sampling: SamplingParameters = .greedy(maxTokens: 160)
         ) {
             self.systemPrompt = systemPrompt
             self.topK = topK
             self.refusalThreshold = refusalThreshold
+            self.extractiveOnly = extractiveOnly
             self.sampling = sampling
         }
     }
 
     public static let refusal = "Não encontrei essa informação nos documentos disponíveis."
+    static let extractiveLead = "Encontrei isto nos documentos sobre a sua pergunta:"
+    static let groundsLead = "Fundamento:"
 
     public static let defaultSystemPrompt = """
-        Você é o assistente de atendimento de uma autoescola e responde dúvidas de cidadãos sobre \
-        habilitação, CNH e regras do DETRAN. Responda em português do Brasil usando somente as \
-        informações do contexto numerado. Dê a resposta completa: quando houver etapas, \
-        documentos ou valores, liste todos. Cite as fontes usadas no formato [n]. Se a resposta \
-        não estiver no contexto, diga exatamente: "\(refusal)"
+        Você atende cidadãos em português do Brasil. Responda à pergunta em uma ou duas frases curtas, \
+        usando somente os trechos numerados. Copie os números, prazos, idades e valores exatamente como \
+        estão nos trechos e indique o trecho usado no formato [n].
         """
-
-    /// Calibrated for multilingual-e5-small-pt on the retrieval check (see Tests/RAGCoreTests/RetrievalTests.swift).
-    public static let defaultRefusalThreshold: Float = 0.83
 
     public let retriever: Retriever
     public let generation: any TextGeneration
+    public let selector: EvidenceSelector
     public let settings: Settings
+    private let calibration: CalibrationStore
 
-    public init(retriever: Retriever, generation: any TextGeneration, settings: Settings = .init()) {
+    public init(retriever: Retriever, generation: any TextGeneration, selector: EvidenceSelector, settings: Settings = .init(),
+                calibration: CalibrationStore = CalibrationStore()) {
         self.retriever = retriever
         self.generation = generation
+        self.selector = selector
         self.settings = settings
+        self.calibration = calibration
     }
 
-    /// Sources for `question` and whether they are strong enough to answer from.
-    public func sources(for question: String, topK: Int? = nil) async throws -> (sources: [RetrievedSource], answerable: Bool) {
-        var embeddingTime = Duration.zero
-        return try await sources(for: question, topK: topK, embeddingTime: &embeddingTime)
+    /// The refusal policy in force: the configured floor, or the collection's calibration.
+    public func refusalPolicy() async -> RefusalPolicy {
+        if let floor = settings.refusalThreshold { return RefusalPolicy(similarityFloor: floor) }
+        return await calibration.policy
     }
 
-    private func sources(
-        for question: String, topK: Int?, embeddingTime: inout Duration
-    ) async throws -> (sources: [RetrievedSource], answerable: Bool) {
-        let wanted = topK ?? settings.topK
-        let sources = try await retriever.retrieve(question, topK: wanted, embeddingTime: &embeddingTime)
-        let best = sources.map(\.similarity).max() ?? 0
-        return (Self.withinChunkBudget(sources, chunks: wanted), best >= settings.refusalThreshold)
+    /// The chat messages for `question` with the evidence units numbered [1], [2], …
+    public func messages(question: String, evidence: [EvidenceUnit]) -> [ChatMessage] {
+        let context = evidence.enumerated().map { index, unit in "[\(index + 1)] \(unit.citation): \(unit.text)" }
+            .joined(separator: "\n")
+        return [.system(settings.systemPrompt), .user("Trechos:\n\(context)\n\nPergunta: \(question)")]
     }
 
-    /// The best sources holding at most `chunks` chunks in all (at least one source): a source
-    /// that absorbed its neighbours counts for each, so the prompt stays about `TOP_K_RESULTS`
-    /// chunks long however retrieval merged them.
-    static func withinChunkBudget(_ sources: [RetrievedSource], chunks budget: Int) -> [RetrievedSource] {
-        var used = 0
-        var kept: [RetrievedSource] = []
-        for source in sources {
-            guard kept.isEmpty || used + source.chunkIDs.count <= budget else { break }
-            used += source.chunkIDs.count
-            kept.append(source)
-        }
-        return kept
-    }
-
-    /// The chat messages for `question` with `sources` numbered [1], [2], …
-    public func messages(question: String, sources: [RetrievedSource]) -> [ChatMessage] {
-        let context = sources.enumerated().map { index, source in
-            let location = source.location.isEmpty ? "" : ", \(source.location)"
-            return "[\(index + 1)] \(source.documentTitle) (\(source.documentPath)\(location))\n\(source.text)"
-        }.joined(separator: "\n\n")
-        return [.system(settings.systemPrompt), .user("Contexto:\n\(context)\n\nPergunta: \(question)")]
-    }
-
-    /// Streams the answer: the sources first, then text pieces. A refusal is one piece.
-    public func stream(question: String, topK: Int? = nil) async throws -> (sources: [RetrievedSource], refused: Bool, text: AsyncThrowingStream<GenerationEvent, Error>) {
-        var embeddingTime = Duration.zero
-        return try await stream(question: question, topK: topK, embeddingTime: &embeddingTime)
-    }
-
-    private func stream(
-        question: String, topK: Int?, embeddingTime: inout Duration
-    ) async throws -> (sources: [RetrievedSource], refused: Bool, text: AsyncThrowingStream<GenerationEvent, Error>) {
-        let (sources, answerable) = try await self.sources(for: question, topK: topK, embeddingTime: &embeddingTime)
-        guard answerable else {
-            let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
-            continuation.yield(.text(Self.refusal))
+    /// Streams the answer: sources and evidence first, then the text, then how it was made.
+    public func stream(question: String, topK: Int? = nil) async throws -> AnswerStream {
+        let retrieval = try await retriever.retrieval(question, topK: topK ?? settings.topK)
+        let evidence = retrieval.sources.isEmpty
+            ? Evidence.none : try await selector.select(question: question, query: retrieval.query, sources: retrieval.sources)
+        let policy = await refusalPolicy()
+        let (events, continuation) = AsyncThrowingStream<AnswerEvent, Error>.makeStream()
+        guard policy.isAnswerable(evidence) else {
+            continuation.yield(.text(Self.refusalText(evidence: evidence, sources: retrieval.sources, policy: policy)))
+            continuation.yield(.finished(.refusal, nil))
             continuation.finish()
-            return ([], true, stream)
+            return AnswerStream(sources: [], evidence: evidence, embeddingTime: retrieval.embeddingTime, events: events)
         }
-        return (sources, false, try await generation.stream(messages: messages(question: question, sources: sources), parameters: settings.sampling))
+        let quotes = Self.quotes(evidence.units)
+        if settings.extractiveOnly {
+            continuation.yield(.text(Self.extractiveLead + "\n" + quotes))
+            continuation.yield(.finished(.extractive, nil))
+            continuation.finish()
+        } else {
+            let generated = try await generation.stream(messages: messages(question: question, evidence: evidence.units), parameters: settings.sampling)
+            let verifier = AnswerVerifier(evidence: evidence.units, question: question)
+            let task = Task {
+                do {
+                    try await Self.verify(generated, with: verifier, quotes: quotes, into: continuation)
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        return AnswerStream(sources: retrieval.sources, evidence: evidence, embeddingTime: retrieval.embeddingTime, events: events)
+    }
+
+    /// Sends the model's sentences that state only supported figures, as each completes, until the
+    /// model declines (a model that declines is not heard). Then the quoted evidence, under the
+    /// model's sentences or, when none survived, under the extractive lead.
+    static func verify(
+        _ generated: AsyncThrowingStream<GenerationEvent, Error>, with verifier: AnswerVerifier, quotes: String,
+        into continuation: AsyncThrowingStream<AnswerEvent, Error>.Continuation
+    ) async throws {
+        var buffer = SentenceBuffer()
+        var sent = false
+        var declined = false
+        var summary: GenerationSummary?
+        func consider(_ sentence: String) {
+            if AnswerVerifier.isDecline(sentence) { declined = true }
+            guard !declined, verifier.unsupportedFigures(in: sentence).isEmpty, sentence.contains(where: \.isLetter) else { return }
+            continuation.yield(.text(sent ? sentence : String(sentence.drop { $0.isWhitespace })))
+            sent = true
+        }
+        for try await event in generated {
+            switch event {
+            case .text(let piece): buffer.feed(piece).forEach(consider)
+            case .finished(let finished): summary = finished
+            }
+        }
+        if let rest = buffer.flush() { consider(rest) }
+        if sent {
+            continuation.yield(.text("\n\n" + groundsLead + "\n" + quotes))
+            continuation.yield(.finished(.generated, summary))
+        } else {
+            continuation.yield(.text(extractiveLead + "\n" + quotes))
+            continuation.yield(.finished(.extractive, summary))
+        }
+        continuation.finish()
+    }
+
+    /// The evidence as quotes, one per line: `• citation: “text”`.
+    static func quotes(_ units: [EvidenceUnit]) -> String {
+        units.map { "• \($0.citation): “\($0.text)”" }.joined(separator: "\n")
+    }
+
+    /// The refusal, saying what the documents do cover when something close was found.
+    static func refusalText(evidence: Evidence, sources: [RetrievedSource], policy: RefusalPolicy) -> String {
+        guard policy.isClose(evidence), let unit = evidence.units.first else { return refusal }
+        return refusal + " O trecho mais próximo é \(unit.citation), que não responde a essa pergunta."
     }
 
     /// The whole answer.
     public func answer(question: String, topK: Int? = nil) async throws -> Answer {
         let start = ContinuousClock.now
-        var embeddingTime = Duration.zero
-        let (sources, refused, stream) = try await stream(question: question, topK: topK, embeddingTime: &embeddingTime)
+        let stream = try await stream(question: question, topK: topK)
         let retrieved = ContinuousClock.now
         var text = ""
         var firstToken: ContinuousClock.Instant?
+        var mode = AnswerMode.refusal
         var generatorTime = Duration.zero
-        for try await event in stream {
+        for try await event in stream.events {
             switch event {
             case .text(let piece):
                 if firstToken == nil { firstToken = .now }
                 text += piece
-            case .finished(let summary):
-                generatorTime = summary.totalTime
+            case .finished(let finished, let summary):
+                mode = finished
+                generatorTime = summary?.totalTime ?? .zero
             }
         }
         let end = ContinuousClock.now
         return Answer(
-            text: text.trimmingCharacters(in: .whitespacesAndNewlines), sources: sources, refused: refused,
+            text: text.trimmingCharacters(in: .whitespacesAndNewlines), sources: stream.sources, evidence: stream.evidence, mode: mode,
             timings: .init(
-                retrieval: retrieved - start, embedding: embeddingTime, timeToFirstToken: firstToken.map { $0 - retrieved },
-                generation: end - retrieved, model: embeddingTime + generatorTime))
+                retrieval: retrieved - start, embedding: stream.embeddingTime, timeToFirstToken: firstToken.map { $0 - retrieved },
+                generation: end - retrieved, model: stream.embeddingTime + generatorTime))
     }
 }

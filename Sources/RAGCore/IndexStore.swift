@@ -88,4 +88,7 @@ public protocol IndexStore: Sendable {
     /// (higher is better), best first.
     func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [(id: Int64, score: Double)]
     func chunkCount() async throws -> Int
+    /// The collection's refusal calibration; nil before the first (or after a reset).
+    func calibration() async throws -> RefusalCalibration?
+    func saveCalibration(_ calibration: RefusalCalibration) async throws
 }

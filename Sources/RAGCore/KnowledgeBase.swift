@@ -8,6 +8,7 @@ public actor KnowledgeBase {
     public let retriever: Retriever
     public let answerer: Answerer
     private let store: any IndexStore
+    private let calibration = CalibrationStore()
     private var loaded = false
     private var lastReport: IngestReport?
 
@@ -16,13 +17,18 @@ public actor KnowledgeBase {
         self.store = store
         self.indexer = indexer
         self.retriever = Retriever(store: store, embedding: embedding, vocabulary: vocabulary)
-        self.answerer = Answerer(retriever: retriever, generation: generation, settings: settings)
+        self.answerer = Answerer(
+            retriever: retriever, generation: generation, selector: EvidenceSelector(embedding: embedding, vocabulary: vocabulary),
+            settings: settings, calibration: calibration)
     }
 
-    /// Syncs the data folder into the index and reloads the vectors.
+    /// Syncs the data folder into the index, reloads the vectors and, when the documents changed
+    /// (or the collection was never calibrated), calibrates refusals again.
     public func ingest(progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
         let report = try await indexer.sync(progress: progress)
         try await retriever.reload()
+        let changed = !(report.added.isEmpty && report.updated.isEmpty && report.removed.isEmpty)
+        try await useCalibration(recomputing: changed)
         loaded = true
         lastReport = report
         return report
@@ -31,7 +37,24 @@ public actor KnowledgeBase {
     /// Loads the existing index without syncing (questions work before the first ingest ends).
     public func load() async throws {
         try await retriever.reload()
+        try await useCalibration(recomputing: false)
         loaded = true
+    }
+
+    /// The collection's refusal calibration (computed when missing, stale or `recomputing`).
+    public func refusalCalibration() async throws -> RefusalCalibration? {
+        try await store.calibration()
+    }
+
+    private func useCalibration(recomputing: Bool) async throws {
+        var stored = try await store.calibration()
+        if recomputing || stored?.version != RefusalCalibration.currentVersion, await retriever.chunkCount > 0 {
+            let computed = try await RefusalCalibration.compute(
+                retriever: retriever, store: store, bank: try RefusalCalibration.bank(), topK: answerer.settings.topK)
+            try await store.saveCalibration(computed)
+            stored = computed
+        }
+        await calibration.update(stored?.policy ?? .permissive)
     }
 
     public var isLoaded: Bool { loaded }

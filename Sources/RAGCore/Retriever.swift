@@ -10,6 +10,19 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
     public var similarity: Float
     /// Chunk ids behind this source (several when neighbours were merged).
     public var chunkIDs: [Int64]
+    /// The opening words of the article (or section) the passage belongs to, when the passage
+    /// starts inside it (see `Chunk.context`).
+    public var context: String?
+}
+
+/// What retrieval found for a question, with the question's embedding (the evidence selector
+/// scores units against it).
+public struct Retrieval: Sendable {
+    public var sources: [RetrievedSource]
+    /// The unit-length query vector dense search used; empty when the collection is empty.
+    public var query: [Float]
+    /// How long embedding the question took (the model's share of retrieval).
+    public var embeddingTime: Duration
 }
 
 /// Hybrid retrieval: exact dense search (with the question, averaged with the question rewritten
@@ -52,19 +65,18 @@ public actor Retriever {
 
     /// The `topK` best sources for `question`, best first.
     public func retrieve(_ question: String, topK: Int) async throws -> [RetrievedSource] {
-        var embeddingTime = Duration.zero
-        return try await retrieve(question, topK: topK, embeddingTime: &embeddingTime)
+        try await retrieval(question, topK: topK).sources
     }
 
-    /// The same, also telling how long embedding the question took (the model's share).
-    public func retrieve(_ question: String, topK: Int, embeddingTime: inout Duration) async throws -> [RetrievedSource] {
-        guard index.count > 0, topK > 0 else { return [] }
+    /// The `topK` best sources for `question`, best first, with the question's embedding.
+    public func retrieval(_ question: String, topK: Int) async throws -> Retrieval {
+        guard index.count > 0, topK > 0 else { return Retrieval(sources: [], query: [], embeddingTime: .zero) }
         let embeddingStart = ContinuousClock.now
         // The question and, when the vocabulary knows its everyday words, the question in the law's
         // words ("bafômetro" → "etilômetro"): the dense side searches with both, averaged.
         let rewritten = vocabulary.rewrite(question)
         let query = Self.mean(try await embedding.embed([question] + (rewritten.map { [$0] } ?? []), kind: .query))
-        embeddingTime = ContinuousClock.now - embeddingStart
+        let embeddingTime = ContinuousClock.now - embeddingStart
         let dense = index.search(query, k: candidates)
         let keywordQuery = KeywordQuery(question, vocabulary: vocabulary)
         let keyword = try await store.keywordSearch(keywordQuery, limit: candidates)
@@ -75,11 +87,12 @@ public actor Retriever {
         let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .prefix(topK * Self.reachPerSource).map(\.key)
         let chunks = try await store.chunks(ids: Array(ranked))
-        return merge(chunks.map { chunk in
+        let sources = merge(chunks.map { chunk in
             RetrievedSource(
                 documentPath: chunk.documentPath, documentTitle: chunk.documentTitle, location: chunk.location,
-                text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id])
+                text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id], context: chunk.context)
         }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) }), topK: topK)
+        return Retrieval(sources: sources, query: query, embeddingTime: embeddingTime)
     }
 
     /// The unit-length mean of unit vectors.
@@ -120,7 +133,7 @@ public actor Retriever {
                 merged.text = before ? Self.join(source.text, merged.text) : Self.join(merged.text, source.text)
                 merged.chunkIDs.append(source.chunkIDs[0])
                 merged.similarity = max(merged.similarity, source.similarity)
-                if before { merged.location = source.location }
+                if before { (merged.location, merged.context) = (source.location, source.context) }
                 result[index] = merged
             } else if result.count < topK {
                 result.append(source)

@@ -72,6 +72,9 @@ public final class SQLiteIndexStore: IndexStore {
                 CREATE VIRTUAL TABLE chunk_terms USING fts5(body, heading, tokenize = 'unicode61 remove_diacritics 2')
                 """)
         }
+        migrator.registerMigration("v3: refusal calibration") { db in
+            try db.alter(table: "collection") { t in t.add(column: "calibration", .text) }
+        }
         return migrator
     }()
 
@@ -81,6 +84,18 @@ public final class SQLiteIndexStore: IndexStore {
                 EmbeddingModelFingerprint(name: $0["model_name"], dimensions: $0["dimensions"], fileDigest: $0["model_digest"])
             }
         }
+    }
+
+    public func calibration() async throws -> RefusalCalibration? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT calibration FROM collection WHERE id = 1")
+                .flatMap { try? JSONDecoder().decode(RefusalCalibration.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func saveCalibration(_ calibration: RefusalCalibration) async throws {
+        let json = String(decoding: try JSONEncoder().encode(calibration), as: UTF8.self)
+        try await database.write { db in try db.execute(sql: "UPDATE collection SET calibration = ? WHERE id = 1", arguments: [json]) }
     }
 
     public func chunkingSettings() async throws -> String? {

@@ -15,20 +15,43 @@ struct ChatRequest: Decodable {
     }
 }
 
-/// One source of an answer, in the original system's Portuguese field names.
+/// One source of an answer, in the original system's Portuguese field names; `citacao` and
+/// `citados` name and quote the units of it the answer rests on (absent when it rests on none).
 public struct Fonte: Codable, Equatable, Sendable {
     public var documento: String
     public var titulo: String
     public var localizacao: String
     public var trecho: String
     public var pontuacao: Float
+    /// The citations of the quoted units, "; "-separated ("Lei nº 8.069/1990, art. 46, § 3º").
+    public var citacao: String?
+    public var citados: [Citado]?
 
-    init(_ source: RetrievedSource) {
+    /// A unit the answer quotes, with its citation.
+    public struct Citado: Codable, Equatable, Sendable {
+        public var citacao: String
+        public var texto: String
+    }
+
+    /// `source` with the evidence units taken from it (those whose `source` is `index`).
+    init(_ source: RetrievedSource, index: Int = -1, evidence: [EvidenceUnit] = []) {
         documento = source.documentPath
         titulo = source.documentTitle
         localizacao = source.location
         trecho = source.text
         pontuacao = (source.similarity * 1000).rounded() / 1000
+        let quoted = evidence.filter { $0.source == index }
+        if !quoted.isEmpty {
+            var citations: [String] = []
+            for unit in quoted where !citations.contains(unit.citation) { citations.append(unit.citation) }
+            citacao = citations.joined(separator: "; ")
+            citados = quoted.map { Citado(citacao: $0.citation, texto: $0.text) }
+        }
+    }
+
+    /// The sources of an answer with their quoted units.
+    static func list(_ sources: [RetrievedSource], evidence: [EvidenceUnit]) -> [Fonte] {
+        sources.enumerated().map { Fonte($1, index: $0, evidence: evidence) }
     }
 }
 
@@ -38,6 +61,8 @@ public struct ChatResponse: ResponseCodable, Sendable {
     public var fontes: [Fonte]
     /// True when the chatbot declined for lack of evidence.
     public var recusada: Bool
+    /// "gerada", "extrativa" or "recusa" (see `AnswerMode`).
+    public var modo: AnswerMode?
     public var tempos: Tempos
 
     /// Where the answer's time went, in milliseconds: `modelo` is the models' share (question
@@ -64,6 +89,12 @@ public struct ChatResponse: ResponseCodable, Sendable {
             case primeiroToken = "primeiro_token"
         }
     }
+}
+
+/// The last event of a streamed `/chat` answer before `[DONE]`: how the answer was made.
+public struct StreamEnd: Codable, Sendable {
+    public var modo: AnswerMode
+    public var recusada: Bool
 }
 
 /// `POST /search {"pergunta", "top_k"?}`: the sources retrieval finds, without an answer.
@@ -131,6 +162,21 @@ struct RAGHealth: ResponseEncodable {
         case status, ready, documents, chunks, services
         case embeddingModel = "embedding_model"
         case chatModel = "chat_model"
+    }
+}
+
+/// A chat completion (or its first streamed chunk) with the answer's sources beside the OpenAI
+/// fields, for clients that show them.
+struct WithSources<Completion: Encodable & Sendable>: ResponseEncodable, Sendable {
+    var completion: Completion
+    var fontes: [Fonte]
+
+    enum CodingKeys: String, CodingKey { case fontes }
+
+    func encode(to encoder: any Encoder) throws {
+        try completion.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fontes, forKey: .fontes)
     }
 }
 

@@ -40,7 +40,8 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
         metrics.record(answer)
         return try ChatResponse(
-            resposta: answer.text, fontes: answer.sources.map(Fonte.init), recusada: answer.refused, tempos: .init(answer.timings)
+            resposta: answer.text, fontes: Fonte.list(answer.sources, evidence: answer.evidence.units), recusada: answer.refused,
+            modo: answer.mode, tempos: .init(answer.timings)
         ).response(from: request, context: context)
     }
 
@@ -50,7 +51,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let start = ContinuousClock.now
         let defaultTopK = await knowledge.answerer.settings.topK
         let sources = try await knowledge.retriever.retrieve(question, topK: body.topK ?? defaultTopK)
-        return try SearchResponse(fontes: sources.map(Fonte.init), buscaMs: (ContinuousClock.now - start).inMilliseconds)
+        return try SearchResponse(fontes: sources.map { Fonte($0) }, buscaMs: (ContinuousClock.now - start).inMilliseconds)
             .response(from: request, context: context)
     }
 
@@ -59,18 +60,22 @@ public struct RAGController<Context: RequestContext>: Sendable {
         return try await streamed(question: try Self.check(body.pergunta, topK: body.topK), topK: body.topK)
     }
 
-    /// Server-Sent Events: `{"fontes": [...]}` first, then `{"texto": "..."}` pieces, then `[DONE]`.
+    /// Server-Sent Events: `{"fontes": [...]}` first, then `{"texto": "..."}` pieces, then
+    /// `{"modo": "...", "recusada": bool}`, then `[DONE]`.
     private func streamed(question: String, topK: Int?) async throws -> Response {
-        let (sources, _, stream) = try await knowledge.answerer.stream(question: question, topK: topK)
-        let fontes = sources.map(Fonte.init)
+        let stream = try await knowledge.answerer.stream(question: question, topK: topK)
+        let fontes = Fonte.list(stream.sources, evidence: stream.evidence.units)
         let body = ResponseBody { writer in
             func send(_ value: some Encodable) async throws {
                 try await writer.write(ServerSentEvent.data(value))
             }
             try await send(["fontes": fontes])
             do {
-                for try await event in stream {
-                    if case .text(let piece) = event { try await send(["texto": piece]) }
+                for try await event in stream.events {
+                    switch event {
+                    case .text(let piece): try await send(["texto": piece])
+                    case .finished(let mode, _): try await send(StreamEnd(modo: mode, recusada: mode == .refusal))
+                    }
                 }
             } catch let error as LlamaError {
                 let apiError = APIError(error)
@@ -92,17 +97,18 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let created = Int(Date().timeIntervalSince1970)
         let model = body.model ?? "guiche"
         if body.stream == true {
-            let (_, _, stream) = try await knowledge.answerer.stream(question: question)
+            let stream = try await knowledge.answerer.stream(question: question)
+            let fontes = Fonte.list(stream.sources, evidence: stream.evidence.units)
             let response = ResponseBody { writer in
-                func send(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) async throws {
-                    try await writer.write(ServerSentEvent.data(
-                        ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)))
+                func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
+                    ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
                 }
-                try await send(.init(role: "assistant", content: ""))
-                for try await event in stream {
+                try await writer.write(ServerSentEvent.data(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes)))
+                for try await event in stream.events {
                     switch event {
-                    case .text(let piece): try await send(.init(content: piece))
-                    case .finished(let summary): try await send(.init(), finish: summary.finishReason.rawValue)
+                    case .text(let piece): try await writer.write(ServerSentEvent.data(chunk(.init(content: piece))))
+                    case .finished(_, let summary):
+                        try await writer.write(ServerSentEvent.data(chunk(.init(), finish: summary?.finishReason.rawValue ?? "stop")))
                     }
                 }
                 try await writer.write(ServerSentEvent.done)
@@ -111,8 +117,10 @@ public struct RAGController<Context: RequestContext>: Sendable {
             return Response(status: .ok, headers: ServerSentEvent.headers, body: response)
         }
         let answer = try await knowledge.answerer.answer(question: question)
-        return try ChatCompletionResponse(id: id, created: created, model: model, content: answer.text, finishReason: "stop", usage: nil)
-            .response(from: request, context: context)
+        return try WithSources(
+            completion: ChatCompletionResponse(id: id, created: created, model: model, content: answer.text, finishReason: "stop", usage: nil),
+            fontes: Fonte.list(answer.sources, evidence: answer.evidence.units)
+        ).response(from: request, context: context)
     }
 
     @Sendable func ingest(request: Request, context: Context) async throws -> IngestResponse {

@@ -1,5 +1,6 @@
 @testable import Evaluation
 import Foundation
+import RAGCore
 import Testing
 
 @Suite("Evaluation: question files, normalisation and scoring")
@@ -84,9 +85,9 @@ struct EvalScoringTests {
 
     @Test("figures no source or question supports are flagged; citations and list numbers are not figures")
     func unsupportedFigures() {
-        let sources = [EvalSource(document: "a", title: "a", location: "Art. 147", text: "renovável a cada 10 (dez) anos até os 50 anos")]
-        let answer = "1. Renove a cada dez anos [1].\n2. Depois dos 70 anos, a cada 3 anos [2]."
-        #expect(EvalScoring.unsupportedFigures(in: answer, sources: sources, question: "renovação aos 70 anos?") == ["3"])
+        let evidence = ["Lei nº 9.503/1997, art. 147: renovável a cada 10 (dez) anos até os 50 anos"]
+        let answer = "1. Renove a cada dez anos [1].\n2. Depois dos 70 anos, a cada 3 anos [2], na categoria B."
+        #expect(EvalScoring.unsupportedFigures(in: answer, evidence: evidence, question: "renovação aos 70 anos?") == ["3", "categoria b"])
         #expect(EvalScoring.isRefusal("Não encontrei essa informação nos documentos disponíveis."))
         #expect(!EvalScoring.isRefusal("Encontrei: o prazo é 30 dias."))
     }

@@ -56,58 +56,12 @@ struct RetrievalTests {
         #expect(sources.first?.text.contains("Art. 261") == true, "\(sources.map(\.location))")
     }
 
-    @Test("the refusal threshold separates in-scope from out-of-scope questions")
-    func refusalThreshold() async throws {
-        let retriever = try await Self.indexedRetriever()
-        var inScope: [Float] = []
-        for (question, _) in Self.questions {
-            inScope.append(try await retriever.retrieve(question, topK: 4).map(\.similarity).max() ?? 0)
-        }
-        var outside: [Float] = []
-        for question in Self.outOfScope {
-            outside.append(try await retriever.retrieve(question, topK: 4).map(\.similarity).max() ?? 0)
-        }
-        print("best similarity — in scope: min \(inScope.min()!) max \(inScope.max()!); out of scope: min \(outside.min()!) max \(outside.max()!)")
-        let threshold = Answerer.defaultRefusalThreshold
-        #expect(inScope.allSatisfy { $0 >= threshold }, "\(inScope)")
-        #expect(outside.allSatisfy { $0 < threshold }, "\(outside)")
-    }
-
-    @Test("paraphrased questions of the retrieval check stay above the threshold")
-    func thresholdOnRetrievalCheck() async throws {
-        struct CheckSet: Decodable {
-            struct Passage: Decodable { var id: String; var text: String }
-            struct Question: Decodable { var passage: String; var text: String }
-            var passages: [Passage]
-            var questions: [Question]
-        }
-        let set = try JSONDecoder().decode(CheckSet.self, from: TestModels.fixture("retrieval-pt.json"))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-check-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for passage in set.passages {
-            try passage.text.write(to: folder.appendingPathComponent("\(passage.id).txt"), atomically: true, encoding: .utf8)
-        }
-        let store = try SQLiteIndexStore(path: nil)
-        _ = try await Indexer(dataDirectory: folder, store: store, embedding: RAGModels.embedding, chunkSize: 200, chunkOverlap: 0,
-                              batchSize: 16, logger: .init(label: "test")).sync()
-        let retriever = Retriever(store: store, embedding: RAGModels.embedding)
-        try await retriever.reload()
-        var best: [Float] = []
-        var top1 = 0
-        for question in set.questions {
-            let sources = try await retriever.retrieve(question.text, topK: 4)
-            best.append(sources.map(\.similarity).max() ?? 0)
-            if sources.first?.documentPath == "\(question.passage).txt" { top1 += 1 }
-        }
-        let answered = best.filter { $0 >= Answerer.defaultRefusalThreshold }.count
-        print("retrieval check through the RAG index: top-1 \(top1)/30, above the refusal threshold \(answered)/30, lowest \(best.min()!)")
-        #expect(answered >= 27)
-    }
-
     @Test("an out-of-scope question gets the fixed refusal without calling the generator")
     func refusal() async throws {
         let retriever = try await Self.indexedRetriever()
-        let answerer = Answerer(retriever: retriever, generation: FailingGeneration())
+        let answerer = Answerer(
+            retriever: retriever, generation: FailingGeneration(), selector: EvidenceSelector(embedding: RAGModels.embedding),
+            settings: .init(refusalThreshold: 0.83))
         let answer = try await answerer.answer(question: "Como faço um bolo de cenoura?")
         #expect(answer.refused)
         #expect(answer.text == Answerer.refusal)

@@ -68,11 +68,10 @@ enum HybridBench {
         var totals: [Double] = []
         var embeddings: [Double] = []
         for question in questions {
-            var embeddingTime = Duration.zero
             let start = ContinuousClock.now
-            _ = try await retriever.retrieve(question, topK: 5, embeddingTime: &embeddingTime)
+            let retrieval = try await retriever.retrieval(question, topK: 5)
             totals.append((ContinuousClock.now - start).inMilliseconds)
-            embeddings.append(embeddingTime.inMilliseconds)
+            embeddings.append(retrieval.embeddingTime.inMilliseconds)
         }
         let rest = zip(totals, embeddings).map { $0 - $1 }
         func p(_ values: [Double], _ q: Double) -> String {

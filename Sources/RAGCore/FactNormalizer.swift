@@ -1,5 +1,4 @@
 import Foundation
-import RAGCore
 
 /// How answers and key facts are compared: lower case, accents folded, numbers written in words
 /// turned into digits ("sessenta e cinco anos" → "65 anos"), a number followed by itself in words

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The kind of figure a question asks for, read from its wording ("quantos dias", "com quantos
+/// anos", "quanto custa", "qual o percentual"), and whether a passage states one. A passage that
+/// answers "em quanto tempo?" states a duration; this is the evidence's strongest structural hint.
+public enum AskedFigure: String, Sendable, CaseIterable {
+    case duration, age, amount, percentage, count
+
+    /// What `question` asks for, most specific first; nil for questions that ask for no figure.
+    public static func asked(in question: String) -> AskedFigure? {
+        let words = FactNormalizer.words(question)
+        let text = " " + words.joined(separator: " ") + " "
+        func has(_ phrases: [String]) -> Bool { phrases.contains { text.contains(" \($0) ") } }
+        if has(["%", "percentual", "porcentagem", "pct"]) { return .percentage }
+        if has(["quanto custa", "custa", "valor", "preco", "quanto pago", "quanto paga", "quanto e a taxa", "reais", "r"]) { return .amount }
+        // "Qual a idade", not "menor de idade" or "terceira idade".
+        if has(["qual a idade", "qual idade", "que idade", "idade minima", "idade maxima", "com quantos anos", "a partir de quantos anos",
+                "ate quantos anos", "quantos anos precisa", "quantos anos tem que"]) { return .age }
+        if has(["quanto tempo", "prazo", "quantos dias", "quantos meses", "quantas horas", "quantas semanas", "quantos anos",
+                "ate quando", "validade", "de quanto em quanto", "por quanto tempo", "em quantos dias", "dura"]) { return .duration }
+        if has(["quantos", "quantas", "numero de", "quantidade"]) { return .count }
+        return nil
+    }
+
+    /// Whether `text` states a figure of this kind.
+    public func isStated(in text: String) -> Bool {
+        let words = FactNormalizer.words(text)
+        func numberFollowed(by units: Set<String>) -> Bool {
+            zip(words, words.dropFirst()).contains { $0.first?.isNumber == true && units.contains($1) }
+        }
+        switch self {
+        case .percentage: return words.contains("%")
+        case .amount: return words.contains("r") && words.contains { $0.first?.isNumber == true } || numberFollowed(by: ["salario", "salarios", "reais"])
+        case .age: return numberFollowed(by: ["anos", "ano"])
+        case .duration: return numberFollowed(by: ["dias", "dia", "meses", "mes", "anos", "ano", "horas", "hora", "semanas", "minutos"])
+        case .count: return words.contains { $0.first?.isNumber == true }
+        }
+    }
+}

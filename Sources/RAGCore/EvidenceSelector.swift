@@ -1,0 +1,112 @@
+import Foundation
+
+/// The units chosen to answer a question, with how strongly they support it.
+public struct Evidence: Sendable, Equatable {
+    /// The chosen units in reading order (by source, then position), each parent before the
+    /// inciso or alínea it introduces.
+    public var units: [EvidenceUnit]
+    /// Cosine similarity between the question and the best unit.
+    public var similarity: Float
+    /// Cosine similarity between the question and its best passage (what calibration measures).
+    public var passageSimilarity: Float
+    /// Share of the question's keyword weight found in the best unit (0…1).
+    public var keywordSupport: Double
+    /// The question asks for a kind of figure (a duration, an amount …) and no chosen unit states one.
+    public var lacksAskedFigure: Bool
+
+    public static let none = Evidence(units: [], similarity: 0, passageSimilarity: 0, keywordSupport: 0, lacksAskedFigure: true)
+}
+
+/// Chooses, from the retrieved sources, the few legal units (caput, §, inciso, alínea; sentences
+/// or table rows elsewhere) that answer a question, scored against it by the dense similarity of
+/// the unit (with the device that introduces it), the question's keywords it holds (weighted by
+/// their rarity among the candidates) and whether it states the kind of figure asked for.
+public struct EvidenceSelector: Sendable {
+    public let embedding: any TextEmbedding
+    public let vocabulary: Vocabulary
+    /// Units chosen (the devices introducing them come along and are not counted).
+    public var maxUnits: Int
+    /// Candidate units read from the sources, in retrieval order.
+    static let maxCandidates = 64
+    /// Words of a unit (with its introducing device) given to the embedding model.
+    static let embeddedWords = 80
+
+    public init(embedding: any TextEmbedding, vocabulary: Vocabulary = .empty, maxUnits: Int = 3) {
+        self.embedding = embedding
+        self.vocabulary = vocabulary
+        self.maxUnits = maxUnits
+    }
+
+    /// The evidence for `question` among `sources`; `query` is the question's embedding.
+    public func select(question: String, query: [Float], sources: [RetrievedSource]) async throws -> Evidence {
+        let byUnit = sources.enumerated().map { EvidenceUnit.units(of: $1, index: $0) }
+        // (source, position) of each candidate.
+        let keys = Array(byUnit.enumerated().flatMap { source, units in units.indices.map { [source, $0] } }.prefix(Self.maxCandidates))
+        guard !keys.isEmpty else { return .none }
+        let candidates = keys.map { byUnit[$0[0]][$0[1]] }
+
+        let withParents = candidates.map { unit in
+            [unit.parent.map { byUnit[unit.source][$0].text }, unit.text].compactMap { $0 }.joined(separator: " ")
+        }
+        let vectors = try await embedding.embed(withParents.map(Self.opening), kind: .document)
+        let dense: [Float] = vectors.map { vector in zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 } }
+        let keyword = keywordSupport(question: question, texts: withParents)
+        let asked = AskedFigure.asked(in: question)
+        let states = candidates.map { asked?.isStated(in: $0.text) ?? false }
+        let scores = candidates.indices.map { i in
+            Self.denseWeight * Double(dense[i]) + Self.keywordWeight * keyword[i] + (states[i] ? Self.figureWeight : 0)
+                - Self.sourceRankPenalty * Double(candidates[i].source)
+        }
+        let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        let chosen = Array(order.prefix(maxUnits))
+        let best = order[0]
+        return Evidence(
+            units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
+            similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
+            lacksAskedFigure: asked != nil && !chosen.contains { states[$0] })
+    }
+
+    /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):
+    /// similarities of units of one passage differ by hundredths, so the dense side weighs its
+    /// raw cosine; the passage's rank in retrieval, which fused the keyword side over whole
+    /// passages, counts against units of lower-ranked passages.
+    static let denseWeight = 5.0
+    static let keywordWeight = 1.0
+    static let figureWeight = 0.3
+    static let sourceRankPenalty = 0.3
+
+    /// The first `embeddedWords` words of `text`.
+    static func opening(_ text: String) -> String {
+        let words = text.split(separator: " ")
+        return words.count <= embeddedWords ? text : words.prefix(embeddedWords).joined(separator: " ")
+    }
+
+    /// For each text, the share of the question's term weight it holds; a term weighs more the
+    /// fewer texts hold it (IDF over the candidates), and a term no candidate holds weighs most.
+    func keywordSupport(question: String, texts: [String]) -> [Double] {
+        let query = KeywordQuery(question, vocabulary: vocabulary).terms
+        guard !query.isEmpty else { return texts.map { _ in 0 } }
+        let termSets = texts.map { Set(KeywordText.terms(of: $0)) }
+        let count = Double(texts.count)
+        let weight = Dictionary(uniqueKeysWithValues: query.map { term in
+            (term, log(1 + count / (1 + Double(termSets.count { $0.contains(term) }))))
+        })
+        let total = weight.values.reduce(0, +)
+        return termSets.map { terms in query.filter(terms.contains).reduce(0) { $0 + weight[$1]! } / total }
+    }
+
+    /// The units at `chosen` ([source, position]) with the devices that introduce them, in source
+    /// order then position.
+    static func readingOrder(_ chosen: [[Int]], units: [[EvidenceUnit]]) -> [EvidenceUnit] {
+        var positions = Set<[Int]>()
+        for key in chosen {
+            positions.insert(key)
+            var parent = units[key[0]][key[1]].parent
+            while let index = parent {
+                positions.insert([key[0], index])
+                parent = units[key[0]][index].parent
+            }
+        }
+        return positions.sorted { $0.lexicographicallyPrecedes($1) }.map { units[$0[0]][$0[1]] }
+    }
+}

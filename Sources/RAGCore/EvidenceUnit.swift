@@ -1,0 +1,98 @@
+import DocumentIngestion
+import Foundation
+
+/// One quotable piece of a retrieved source — a legal device (caput, §, inciso, alínea) or,
+/// outside legislation, a sentence or a table row — with the citation that names it
+/// ("Lei nº 8.069/1990, art. 46, § 3º").
+public struct EvidenceUnit: Sendable, Equatable, Codable {
+    /// The unit's words as the law states them, the portal's annotations left out.
+    public var text: String
+    public var citation: String
+    /// The source (in retrieval's order) the unit comes from.
+    public var source: Int
+    /// The unit that introduces this one (the caput or § above an inciso, the inciso above an
+    /// alínea), by position in the same source's units; nil for a caput, a §, a sentence.
+    public var parent: Int?
+    /// Depth of the device: 10 article (caput), 11 §, 12 inciso, 13 alínea, 0 other text.
+    public var level: Int
+
+    public init(text: String, citation: String, source: Int, parent: Int? = nil, level: Int = 0) {
+        self.text = text
+        self.citation = citation
+        self.source = source
+        self.parent = parent
+        self.level = level
+    }
+}
+
+extension EvidenceUnit {
+    /// The units of `source`, in its order: one per legal device, or per sentence of other text.
+    public static func units(of source: RetrievedSource, index: Int) -> [EvidenceUnit] {
+        let statute = statuteName(source.documentTitle)
+        let components = source.location.components(separatedBy: " › ")
+        var article = components.last { $0.hasPrefix("Art") }.map { articleLabel(in: $0) }
+        let section = components.last { !$0.hasPrefix("Art") && !$0.isEmpty }
+        var paragraph: String?, inciso: String?, alinea: String?
+        var units: [EvidenceUnit] = []
+        var lastAtLevel: [Int: Int] = [:]
+
+        func citation() -> String {
+            guard let article else { return section.map { "\(source.documentTitle) — \($0)" } ?? source.documentTitle }
+            var parts = [statute, article.replacingOccurrences(of: "Art.", with: "art.")]
+            if let paragraph { parts.append(paragraph == "Parágrafo único" ? "parágrafo único" : paragraph) }
+            if let inciso { parts.append(inciso) }
+            if let alinea { parts.append(alinea) }
+            return parts.joined(separator: ", ")
+        }
+
+        func parent(for level: Int) -> Int? {
+            guard level >= 12 else { return nil }
+            return (10..<level).reversed().compactMap { lastAtLevel[$0] }.first
+        }
+
+        for rawLine in source.text.split(separator: "\n") {
+            let line = LegalAnnotations.strip(String(rawLine)).trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { continue }
+            let marker = LegalChunker.marker(of: line)
+            switch marker?.0 {
+            case 10?: (article, paragraph, inciso, alinea) = (marker!.1, nil, nil, nil)
+            case 11?: (paragraph, inciso, alinea) = (marker!.1, nil, nil)
+            case 12?: (inciso, alinea) = (marker!.1, nil)
+            case 13?: alinea = marker!.1
+            case let level? where LegalChunker.divisionLevels.contains(level): continue  // a heading is not evidence
+            default: break
+            }
+            let level = marker.map { $0.0 } ?? 0
+            if level >= 10 {
+                guard !LegalAnnotations.isVoid(line, label: marker?.1) else { continue }
+                if level >= 12, parent(for: level) == nil, let context = source.context, !context.isEmpty {
+                    // An inciso whose caput is in an earlier chunk: the caput's opening words introduce it.
+                    lastAtLevel[10] = units.count
+                    let caput = [statute, article?.replacingOccurrences(of: "Art.", with: "art.")].compactMap { $0 }.joined(separator: ", ")
+                    units.append(EvidenceUnit(text: LegalAnnotations.strip(context), citation: caput, source: index, level: 10))
+                }
+                units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent(for: level), level: level))
+                lastAtLevel[level] = units.count - 1
+                for deeper in stride(from: level + 1, through: 13, by: 1) { lastAtLevel[deeper] = nil }
+            } else {
+                for sentence in LegalChunker.sentences(of: line) {
+                    units.append(EvidenceUnit(text: sentence, citation: citation(), source: index, level: 0))
+                }
+            }
+        }
+        return units
+    }
+
+    /// "Lei nº 8.069/1990" from "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)"; other
+    /// titles whole.
+    static func statuteName(_ title: String) -> String {
+        guard title.contains("nº"), let open = title.range(of: " (") else { return title }
+        return String(title[..<open.lowerBound])
+    }
+
+    /// "Art. 52-C" from "Art. 52-C – § 2º" (a range of units), keeping a wording label
+    /// ("Art. 4º (Medida Provisória nº 1.153/2022)").
+    static func articleLabel(in component: String) -> String {
+        component.components(separatedBy: " – ").first!.trimmingCharacters(in: .whitespaces)
+    }
+}

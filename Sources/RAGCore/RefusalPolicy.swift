@@ -1,0 +1,39 @@
+import Foundation
+
+/// When the evidence answers a question: decided from the evidence, never by the chat model. The
+/// floor comes from the collection's calibration (`RefusalCalibration`) or from configuration.
+public struct RefusalPolicy: Sendable, Codable, Equatable {
+    /// Below this cosine similarity between the question and its best passage, refuse.
+    public var similarityFloor: Float
+
+    public init(similarityFloor: Float) {
+        self.similarityFloor = similarityFloor
+    }
+
+    /// Answers everything that found any evidence (a collection not calibrated yet).
+    public static let permissive = RefusalPolicy(similarityFloor: 0)
+
+    /// Whether `evidence` answers the question: close enough, and stating the kind of figure the
+    /// question asks for ("em quantos dias?" is not answered by a passage without a duration).
+    public func isAnswerable(_ evidence: Evidence) -> Bool {
+        !evidence.units.isEmpty && evidence.passageSimilarity >= similarityFloor && !evidence.lacksAskedFigure
+    }
+
+    /// Whether a refused question still found something worth naming ("the closest passage is …").
+    public func isClose(_ evidence: Evidence) -> Bool {
+        !evidence.units.isEmpty && evidence.passageSimilarity >= similarityFloor
+    }
+}
+
+/// The refusal policy of a collection, replaced when the indexer calibrates it again.
+public actor CalibrationStore {
+    public private(set) var policy: RefusalPolicy
+
+    public init(_ policy: RefusalPolicy = .permissive) {
+        self.policy = policy
+    }
+
+    public func update(_ policy: RefusalPolicy) {
+        self.policy = policy
+    }
+}
