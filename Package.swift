@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "guiche", targets: ["GuicheCLI"]),
         .executable(name: "retrieval-bench", targets: ["RetrievalBench"]),
+        .executable(name: "answer-bench", targets: ["AnswerBench"]),
         .library(name: "LlamaRuntime", targets: ["LlamaRuntime"]),
     ],
     dependencies: [
@@ -120,6 +121,12 @@ let package = Package(
             name: "RetrievalBench",
             dependencies: ["RAGCore", "DocumentIngestion", "LlamaRuntime", .product(name: "Logging", package: "swift-log")],
             path: "bench/Sources/RetrievalBench"
+        ),
+        /// `answer-bench`: first token and whole answer, before and after grounded answers.
+        .executableTarget(
+            name: "AnswerBench",
+            dependencies: ["RAGCore", "DocumentIngestion", "LlamaRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "bench/Sources/AnswerBench"
         ),
         /// The real models, loaded once per test process, for every test target.
         .target(name: "TestSupport", dependencies: ["LlamaRuntime"], path: "Tests/TestSupport"),

@@ -56,6 +56,10 @@ public struct EvalReport: Sendable, Codable {
         public var factAccuracy: Double?
         public var refusalPrecision: Double?
         public var refusalRecall: Double?
+        /// Share of in-scope questions refused.
+        public var refusedInScope: Double?
+        /// Answers by how they were made ("gerada", "extrativa", "recusa"), when the target says.
+        public var modes: [String: Int]?
         /// Share of answers (refusals aside) with a figure no source supports.
         public var unsupportedShare: Double?
         public var retrieval: Latency?
@@ -65,7 +69,8 @@ public struct EvalReport: Sendable, Codable {
         enum CodingKeys: String, CodingKey {
             case questions = "perguntas", ranked = "com_local_esperado", hit1 = "hit1", hit3 = "hit3", hit5 = "hit5", mrr
             case hit5ByKind = "hit5_por_tipo", factAccuracy = "fatos", refusalPrecision = "recusa_precisao"
-            case refusalRecall = "recusa_revocacao", unsupportedShare = "numeros_sem_fonte", retrieval = "busca_ms"
+            case refusalRecall = "recusa_revocacao", refusedInScope = "recusadas_no_escopo", modes = "modos"
+            case unsupportedShare = "numeros_sem_fonte", retrieval = "busca_ms"
             case firstToken = "primeiro_token_ms", generation = "geracao_ms"
         }
     }
@@ -100,6 +105,9 @@ public struct EvalReport: Sendable, Codable {
         let refused = results.filter { $0.refused == true }
         summary.refusalPrecision = share(refused) { $0.outOfScope }
         summary.refusalRecall = share(results.filter(\.outOfScope)) { $0.refused == true }
+        summary.refusedInScope = share(ranked) { $0.refused == true }
+        let modes = Dictionary(grouping: results.compactMap(\.mode)) { $0 }.mapValues(\.count)
+        summary.modes = modes.isEmpty ? nil : modes
         summary.unsupportedShare = share(results.filter { $0.refused == false }) { !($0.unsupportedFigures ?? []).isEmpty }
         summary.firstToken = latency(results.compactMap(\.firstTokenMilliseconds))
         summary.generation = latency(results.compactMap(\.generationMilliseconds))

@@ -42,6 +42,6 @@ public enum EvalScoring {
     /// question, each once.
     public static func unsupportedFigures(in answer: String, evidence: [String], question: String) -> [String] {
         var seen = Set<String>()
-        return AnswerVerifier(texts: evidence + [question]).unsupportedFigures(in: answer).filter { seen.insert($0).inserted }
+        return AnswerVerifier(evidence: evidence, question: question).unsupportedFigures(in: answer).filter { seen.insert($0).inserted }
     }
 }

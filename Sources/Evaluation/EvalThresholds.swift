@@ -11,9 +11,12 @@ public struct EvalThresholds: Sendable, Equatable {
     public var refusalRecall: Double?
     /// Most answers with an unsupported figure, as a share.
     public var unsupported: Double?
+    /// Most in-scope questions refused, as a share.
+    public var refusedInScope: Double?
 
     public init(hit1: Double? = nil, hit3: Double? = nil, hit5: Double? = nil, mrr: Double? = nil, facts: Double? = nil,
-                refusalPrecision: Double? = nil, refusalRecall: Double? = nil, unsupported: Double? = nil) {
+                refusalPrecision: Double? = nil, refusalRecall: Double? = nil, unsupported: Double? = nil, refusedInScope: Double? = nil) {
+        self.refusedInScope = refusedInScope
         self.hit1 = hit1
         self.hit3 = hit3
         self.hit5 = hit5
@@ -40,13 +43,13 @@ public struct EvalThresholds: Sendable, Equatable {
         atLeast("key facts", summary.factAccuracy, facts)
         atLeast("refusal precision", summary.refusalPrecision, refusalPrecision)
         atLeast("refusal recall", summary.refusalRecall, refusalRecall)
-        if let unsupported {
-            if let share = summary.unsupportedShare {
-                if share > unsupported { misses.append(String(format: "unsupported figures %.3f > %.3f", share, unsupported)) }
-            } else {
-                misses.append("unsupported figures: not measured (needs answers)")
-            }
+        func atMost(_ name: String, _ value: Double?, _ maximum: Double?) {
+            guard let maximum else { return }
+            guard let value else { return misses.append("\(name): not measured (needs answers)") }
+            if value > maximum { misses.append(String(format: "%@ %.3f > %.3f", name, value, maximum)) }
         }
+        atMost("unsupported figures", summary.unsupportedShare, unsupported)
+        atMost("in-scope questions refused", summary.refusedInScope, refusedInScope)
         return misses
     }
 }

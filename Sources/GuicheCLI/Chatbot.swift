@@ -36,7 +36,7 @@ struct RAGOptions: ParsableArguments {
             batchSize: config.int(forKey: "embedding.batch.size", default: 32),
             topK: topK ?? config.int(forKey: "top.k.results", default: 4),
             refusalThreshold: config.double(forKey: "refusal.threshold").map(Float.init),
-            answerMode: config.string(forKey: "answer.mode", default: "gerada"),
+            answerMode: config.string(forKey: "answer.mode", default: "extrativa"),
             systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
             maxAnswerTokens: config.int(forKey: "max.answer.tokens", default: 160))
         guard ["gerada", "extrativa"].contains(settings.answerMode) else {

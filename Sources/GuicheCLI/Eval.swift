@@ -48,6 +48,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Fail when refusal precision is below this.") var minRefusalPrecision: Double?
     @Option(help: "Fail when refusal recall is below this.") var minRefusalRecall: Double?
     @Option(help: "Fail when the share of answers with an unsupported figure is above this.") var maxUnsupported: Double?
+    @Option(help: "Fail when the share of in-scope questions refused is above this.") var maxRefusedInScope: Double?
 
     func validate() throws {
         if !(1...20).contains(depth) { throw ValidationError("--depth must be within 1...20, got \(depth)") }
@@ -57,7 +58,8 @@ struct Eval: AsyncParsableCommand {
         }
         for (name, value) in [("--min-hit1", minHit1), ("--min-hit3", minHit3), ("--min-hit5", minHit5), ("--min-mrr", minMrr),
                               ("--min-facts", minFacts), ("--min-refusal-precision", minRefusalPrecision),
-                              ("--min-refusal-recall", minRefusalRecall), ("--max-unsupported", maxUnsupported)] {
+                              ("--min-refusal-recall", minRefusalRecall), ("--max-unsupported", maxUnsupported),
+                              ("--max-refused-in-scope", maxRefusedInScope)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be within 0...1, got \(value)") }
         }
     }
@@ -126,7 +128,7 @@ struct Eval: AsyncParsableCommand {
     var thresholds: EvalThresholds {
         EvalThresholds(
             hit1: minHit1, hit3: minHit3, hit5: minHit5, mrr: minMrr, facts: minFacts, refusalPrecision: minRefusalPrecision,
-            refusalRecall: minRefusalRecall, unsupported: maxUnsupported)
+            refusalRecall: minRefusalRecall, unsupported: maxUnsupported, refusedInScope: maxRefusedInScope)
     }
 
     /// Writes FaQuAD's articles as text files under `directory`/eval-faquad-docs (rewritten only
@@ -177,10 +179,11 @@ struct RAGServiceTarget: EvalTarget {
 
     func answer(_ question: String) async throws -> EvalAnswer {
         let reply = try await post("/chat", ["pergunta": question], as: ChatResponse.self)
+        let quoted = reply.fontes.flatMap { $0.citados ?? [] }.map { "\($0.citacao): \($0.texto)" }
         return EvalAnswer(
             text: reply.resposta, refused: reply.recusada || EvalScoring.isRefusal(reply.resposta),
-            sources: reply.fontes.map(Self.source), firstToken: reply.tempos.primeiroToken.map { .milliseconds($0) },
-            generation: .milliseconds(reply.tempos.geracao))
+            sources: reply.fontes.map(Self.source), evidence: quoted, mode: reply.modo?.rawValue,
+            firstToken: reply.tempos.primeiroToken.map { .milliseconds($0) }, generation: .milliseconds(reply.tempos.geracao))
     }
 }
 
@@ -216,7 +219,9 @@ enum EvalText {
         }
         if !report.retrievalOnly {
             lines += [
-                "key facts: \(pct(s.factAccuracy))  refusal precision: \(pct(s.refusalPrecision))  recall: \(pct(s.refusalRecall))",
+                "key facts: \(pct(s.factAccuracy))  refusal precision: \(pct(s.refusalPrecision))  recall: \(pct(s.refusalRecall))"
+                    + "  in-scope refused: \(pct(s.refusedInScope))",
+                "answers by mode: " + (s.modes ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                 "answers with an unsupported figure: \(pct(s.unsupportedShare))",
                 "first token: \(ms(s.firstToken))  generation: \(ms(s.generation))",
             ]

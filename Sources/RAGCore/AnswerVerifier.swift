@@ -3,18 +3,55 @@ import Foundation
 /// Checks the chat model's answer against the evidence it was given: every figure a sentence
 /// states — numbers, amounts, durations, ages, percentages, article numbers (all normalised as
 /// `FactNormalizer` does: "trinta dias" is "30 dias") and driving-licence categories ("categoria
-/// B") — must appear in the evidence or in the question, or the sentence is dropped. A model that
+/// B") — must appear in the evidence or in the question; most of its words (stemmed) must appear in
+/// the evidence (not merely in the question: a question restated as a statement asserts what it
+/// asked), and a negation must have one in the evidence: otherwise the sentence is dropped. A model that
 /// declines ("Não encontrei…") is noticed, so that the evidence can answer instead.
 public struct AnswerVerifier: Sendable {
     private let supported: Set<String>
+    /// The evidence's normalised words, to recognise a sentence that only repeats it.
+    private let evidenceWords: [[String]]
+    /// Stemmed terms of the evidence.
+    private let terms: Set<String>
+    private let evidenceNegates: Bool
+    /// Share of a sentence's terms the evidence must hold.
+    static let minimumTermSupport = 0.75
 
     public init(evidence: [EvidenceUnit], question: String) {
-        self.init(texts: evidence.flatMap { [$0.text, $0.citation] } + [question])
+        self.init(evidence: evidence.map { "\($0.citation): \($0.text)" }, question: question)
     }
 
-    /// A verifier for figures stated in `texts`.
-    public init(texts: [String]) {
+    /// A verifier for answers to `question` from `evidence` texts.
+    public init(evidence: [String], question: String) {
+        let texts = evidence + [question]
         supported = Set(texts.flatMap(Self.figures))
+        evidenceWords = evidence.map(FactNormalizer.words)
+        terms = Set(evidence.flatMap(KeywordText.terms))
+        evidenceNegates = evidenceWords.contains { $0.contains(where: Self.negations.contains) }
+    }
+
+    /// Whether `sentence` only says what the evidence supports: its figures (the question's count
+    /// too), most of its terms, and any negation.
+    public func supports(_ sentence: String) -> Bool {
+        guard unsupportedFigures(in: sentence).isEmpty else { return false }
+        if !evidenceNegates, FactNormalizer.words(sentence).contains(where: Self.negations.contains) { return false }
+        let sentenceTerms = KeywordText.terms(of: sentence.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression))
+        guard !sentenceTerms.isEmpty else { return true }
+        return Double(sentenceTerms.count(where: terms.contains)) >= Self.minimumTermSupport * Double(sentenceTerms.count)
+    }
+
+    private static let negations: Set<String> = ["nao", "nunca", "nenhum", "nenhuma", "vedado", "vedada", "proibido", "proibida", "nem"]
+
+    /// Whether `sentence` repeats the evidence (a citation, a unit) rather than answering: the
+    /// evidence is quoted under the answer anyway. Most of its words run on in one evidence text.
+    public func isCopy(_ sentence: String) -> Bool {
+        let words = FactNormalizer.words(sentence)
+        guard words.count >= 4 else { return false }
+        let grams = Set(zip(words, zip(words.dropFirst(), words.dropFirst(2))).map { [$0, $1.0, $1.1] })
+        return evidenceWords.contains { text in
+            let shared = Set(zip(text, zip(text.dropFirst(), text.dropFirst(2))).map { [$0, $1.0, $1.1] }).intersection(grams)
+            return Double(shared.count) >= 0.8 * Double(grams.count)
+        }
     }
 
     /// The figures of `text` that the evidence does not state.
@@ -57,7 +94,8 @@ struct SentenceBuffer {
     mutating func feed(_ piece: String) -> [String] {
         pending += piece
         var sentences: [String] = []
-        while let end = pending.firstMatch(of: Self.boundary) {
+        // A boundary at the very end waits for the next piece: "art. " may go on with "147".
+        while let end = pending.firstMatch(of: Self.boundary), end.range.upperBound < pending.endIndex {
             sentences.append(String(pending[..<end.range.upperBound]))
             pending.removeSubrange(..<end.range.upperBound)
         }
@@ -71,5 +109,5 @@ struct SentenceBuffer {
     }
 
     /// The end of a sentence: ".", "!", "?" or ";" followed by whitespace, or a line break.
-    nonisolated(unsafe) private static let boundary = /[.!?;](?:\s+)|\n+/
+    nonisolated(unsafe) private static let boundary = /[.!?;](?:\s+)(?!\d)|\n+/
 }

@@ -45,8 +45,11 @@ public struct EvidenceSelector: Sendable {
         guard !keys.isEmpty else { return .none }
         let candidates = keys.map { byUnit[$0[0]][$0[1]] }
 
+        // A unit is read with the device introducing it; outside legislation, under its citation
+        // (the section heading: "Documentos necessários: - CPF.").
         let withParents = candidates.map { unit in
-            [unit.parent.map { byUnit[unit.source][$0].text }, unit.text].compactMap { $0 }.joined(separator: " ")
+            [unit.level == 0 ? unit.citation + ":" : nil, unit.parent.map { byUnit[unit.source][$0].text }, unit.text]
+                .compactMap { $0 }.joined(separator: " ")
         }
         let vectors = try await embedding.embed(withParents.map(Self.opening), kind: .document)
         let dense: [Float] = vectors.map { vector in zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -73,7 +76,7 @@ public struct EvidenceSelector: Sendable {
     static let denseWeight = 5.0
     static let keywordWeight = 1.0
     static let figureWeight = 0.3
-    static let sourceRankPenalty = 0.3
+    static let sourceRankPenalty = 0.15
 
     /// The first `embeddedWords` words of `text`.
     static func opening(_ text: String) -> String {
@@ -82,24 +85,51 @@ public struct EvidenceSelector: Sendable {
     }
 
     /// For each text, the share of the question's term weight it holds; a term weighs more the
-    /// fewer texts hold it (IDF over the candidates), and a term no candidate holds weighs most.
+    /// fewer texts hold it (IDF over the candidates), a term no candidate holds weighs most, and
+    /// the question's focus ("quais *documentos*", "qual a *pena*") weighs `focusWeight` times.
     func keywordSupport(question: String, texts: [String]) -> [Double] {
         let query = KeywordQuery(question, vocabulary: vocabulary).terms
         guard !query.isEmpty else { return texts.map { _ in 0 } }
         let termSets = texts.map { Set(KeywordText.terms(of: $0)) }
         let count = Double(texts.count)
+        let focus = Self.focus(of: question)
         let weight = Dictionary(uniqueKeysWithValues: query.map { term in
-            (term, log(1 + count / (1 + Double(termSets.count { $0.contains(term) }))))
+            (term, log(1 + count / (1 + Double(termSets.count { $0.contains(term) }))) * (term == focus ? Self.focusWeight : 1))
         })
         let total = weight.values.reduce(0, +)
         return termSets.map { terms in query.filter(terms.contains).reduce(0) { $0 + weight[$1]! } / total }
     }
 
-    /// The units at `chosen` ([source, position]) with the devices that introduce them, in source
-    /// order then position.
+    static let focusWeight = 3.0
+
+    /// The term of the noun a question asks about: the first word after "qual/quais/quanto(s)/
+    /// que" and an article ("Quais documentos…" → "document", "Qual é a pena…" → "pen").
+    static func focus(of question: String) -> String? {
+        let words = KeywordText.words(of: question).map(KeywordText.fold)
+        guard let start = words.firstIndex(where: focusHeads.contains) else { return nil }
+        let next = words[(start + 1)...].first { !focusSkipped.contains($0) }
+        return next.flatMap { KeywordText.terms(of: $0).first }
+    }
+
+    private static let focusHeads: Set<String> = ["qual", "quais", "quanto", "quanta", "quantos", "quantas", "que"]
+    private static let focusSkipped: Set<String> = ["o", "a", "os", "as", "e", "sao", "era", "foi", "um", "uma", "de", "do", "da"]
+
+    /// Items of one list quoted at most, when a chosen unit belongs to it or introduces it.
+    static let maxListItems = 12
+
+    /// The units at `chosen` ([source, position]) with the devices that introduce them, and whole
+    /// lists — the other items of a chosen item's list, the items a chosen unit introduces (a caput
+    /// ending in ":") — in source order then position: "quais documentos?" is answered by the list.
     static func readingOrder(_ chosen: [[Int]], units: [[EvidenceUnit]]) -> [EvidenceUnit] {
         var positions = Set<[Int]>()
         for key in chosen {
+            let (source, position) = (key[0], key[1])
+            let unit = units[source][position]
+            let list = unit.list ?? (unit.text.hasSuffix(":") ? position : nil)
+            if let list {
+                let items = units[source].indices.filter { units[source][$0].list == list }.prefix(maxListItems)
+                positions.formUnion(items.map { [source, $0] })
+            }
             positions.insert(key)
             var parent = units[key[0]][key[1]].parent
             while let index = parent {

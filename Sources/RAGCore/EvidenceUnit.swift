@@ -15,26 +15,32 @@ public struct EvidenceUnit: Sendable, Equatable, Codable {
     public var parent: Int?
     /// Depth of the device: 10 article (caput), 11 §, 12 inciso, 13 alínea, 0 other text.
     public var level: Int
+    /// The list the unit is an item of (incisos of one caput, alíneas of one inciso, the items of
+    /// one numbered or bulleted list), named by a position in the source's units; nil otherwise.
+    public var list: Int?
 
-    public init(text: String, citation: String, source: Int, parent: Int? = nil, level: Int = 0) {
+    public init(text: String, citation: String, source: Int, parent: Int? = nil, level: Int = 0, list: Int? = nil) {
         self.text = text
         self.citation = citation
         self.source = source
         self.parent = parent
         self.level = level
+        self.list = list
     }
 }
 
 extension EvidenceUnit {
-    /// The units of `source`, in its order: one per legal device, or per sentence of other text.
+    /// The units of `source`, in its order: one per legal device; outside legislation one per line
+    /// (a table row, a list item), long lines split into sentences.
     public static func units(of source: RetrievedSource, index: Int) -> [EvidenceUnit] {
         let statute = statuteName(source.documentTitle)
         let components = source.location.components(separatedBy: " › ")
         var article = components.last { $0.hasPrefix("Art") }.map { articleLabel(in: $0) }
-        let section = components.last { !$0.hasPrefix("Art") && !$0.isEmpty }
+        var section = components.last { !$0.hasPrefix("Art") && !$0.isEmpty }
         var paragraph: String?, inciso: String?, alinea: String?
         var units: [EvidenceUnit] = []
         var lastAtLevel: [Int: Int] = [:]
+        var listStart: Int?
 
         func citation() -> String {
             guard let article else { return section.map { "\(source.documentTitle) — \($0)" } ?? source.documentTitle }
@@ -51,37 +57,53 @@ extension EvidenceUnit {
         }
 
         for rawLine in source.text.split(separator: "\n") {
-            let line = LegalAnnotations.strip(String(rawLine)).trimmingCharacters(in: .whitespaces)
-            guard !line.isEmpty else { continue }
-            let marker = LegalChunker.marker(of: line)
+            let raw = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = LegalAnnotations.strip(raw).trimmingCharacters(in: .whitespaces)
+            guard line.contains(where: \.isLetter) else { continue }
+            let marker = LegalChunker.marker(of: raw)
             switch marker?.0 {
             case 10?: (article, paragraph, inciso, alinea) = (marker!.1, nil, nil, nil)
             case 11?: (paragraph, inciso, alinea) = (marker!.1, nil, nil)
             case 12?: (inciso, alinea) = (marker!.1, nil)
             case 13?: alinea = marker!.1
-            case let level? where LegalChunker.divisionLevels.contains(level): continue  // a heading is not evidence
+            case let level? where LegalChunker.divisionLevels.contains(level):
+                // A heading is not evidence; it names what follows.
+                section = marker!.1
+                listStart = nil
+                continue
             default: break
             }
             let level = marker.map { $0.0 } ?? 0
             if level >= 10 {
-                guard !LegalAnnotations.isVoid(line, label: marker?.1) else { continue }
+                guard !LegalAnnotations.isVoid(raw, label: marker?.1) else { continue }
                 if level >= 12, parent(for: level) == nil, let context = source.context, !context.isEmpty {
                     // An inciso whose caput is in an earlier chunk: the caput's opening words introduce it.
                     lastAtLevel[10] = units.count
                     let caput = [statute, article?.replacingOccurrences(of: "Art.", with: "art.")].compactMap { $0 }.joined(separator: ", ")
                     units.append(EvidenceUnit(text: LegalAnnotations.strip(context), citation: caput, source: index, level: 10))
                 }
-                units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent(for: level), level: level))
+                let parent = parent(for: level)
+                units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent, level: level, list: parent))
                 lastAtLevel[level] = units.count - 1
                 for deeper in stride(from: level + 1, through: 13, by: 1) { lastAtLevel[deeper] = nil }
             } else {
-                for sentence in LegalChunker.sentences(of: line) {
-                    units.append(EvidenceUnit(text: sentence, citation: citation(), source: index, level: 0))
+                // A table row, a list item, a short paragraph is one unit; a long paragraph, its sentences.
+                let isItem = line.firstMatch(of: Self.listItem) != nil
+                if isItem, listStart == nil { listStart = units.count }
+                if !isItem { listStart = nil }
+                let pieces = isItem || line.split(separator: " ").count <= Self.shortLineWords ? [line] : LegalChunker.sentences(of: line)
+                for piece in pieces {
+                    units.append(EvidenceUnit(text: piece, citation: citation(), source: index, level: 0, list: listStart))
                 }
             }
         }
         return units
     }
+
+    /// Words up to which a line outside legislation stays one unit.
+    static let shortLineWords = 40
+    /// An item of a numbered or bulleted list: "1. ", "2) ", "- ", "• ".
+    nonisolated(unsafe) static let listItem = /^(?:\d{1,2}[.)]|[-•*])\s/
 
     /// "Lei nº 8.069/1990" from "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)"; other
     /// titles whole.

@@ -22,7 +22,7 @@ struct DistributedShapeTests {
         let indexer = Indexer(dataDirectory: data, store: store, embedding: embedding, chunkSize: 300, chunkOverlap: 50,
                               batchSize: 16, logger: Logger(label: "test"))
         return (KnowledgeBase(store: store, embedding: embedding, generation: generation, indexer: indexer,
-                              settings: .init(sampling: .greedy(maxTokens: 64))), data)
+                              settings: .init(extractiveOnly: false, sampling: .greedy(maxTokens: 64))), data)
     }
 
     @Test("the all-in-one and the three-process shapes give the same answer and sources (greedy)")

@@ -23,7 +23,7 @@ struct RAGServiceTests {
             let indexer = Indexer(dataDirectory: data, store: store, embedding: embedding, chunkSize: 300, chunkOverlap: 50,
                                   batchSize: 16, logger: Logger(label: "test"))
             return KnowledgeBase(store: store, embedding: embedding, generation: LocalGeneration(generator: generator),
-                                 indexer: indexer, settings: .init(sampling: .greedy(maxTokens: 96)))
+                                 indexer: indexer, settings: .init(extractiveOnly: false, sampling: .greedy(maxTokens: 96)))
         } catch { fatalError("\(error)") }
     }()
 
@@ -32,10 +32,15 @@ struct RAGServiceTests {
     }
 
     struct ChatResponse: Decodable {
-        struct Fonte: Decodable { var documento: String; var localizacao: String; var trecho: String; var pontuacao: Float }
+        struct Fonte: Decodable {
+            var documento: String; var localizacao: String; var trecho: String; var pontuacao: Float; var citacao: String?
+            var citados: [RAGService.Fonte.Citado]?
+        }
         struct Tempos: Decodable { var total: Double; var embedding: Double; var busca: Double; var primeiro_token: Double?; var geracao: Double; var modelo: Double }
         var resposta: String
         var fontes: [Fonte]
+        var modo: String
+        var recusada: Bool
         var tempos: Tempos
     }
 
@@ -70,8 +75,13 @@ struct RAGServiceTests {
                 #expect(response.status == .ok)
                 let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
                 #expect(answer.fontes.first?.documento == "renovacao-cnh.md")
-                #expect(!answer.resposta.isEmpty && answer.resposta != Answerer.refusal)
+                #expect(!answer.recusada && ["gerada", "extrativa"].contains(answer.modo))
                 #expect(answer.resposta.lowercased().contains("detran") || answer.resposta.lowercased().contains("exame"))
+                // The quoted units are named on their sources, and quoted in the answer.
+                let quoted = answer.fontes.flatMap { $0.citados ?? [] }
+                #expect(!quoted.isEmpty)
+                #expect(quoted.allSatisfy { answer.resposta.contains($0.texto) && $0.citacao.hasPrefix("Renovação da CNH") }, "\(quoted)")
+                #expect(answer.fontes.contains { $0.citacao != nil })
                 // Where the time went: the parts add up and the models take most of it.
                 let tempos = answer.tempos
                 #expect(tempos.embedding > 0 && tempos.busca >= 0 && tempos.embedding + tempos.busca <= tempos.total)
@@ -80,7 +90,8 @@ struct RAGServiceTests {
             }
             try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "Como faço um bolo de cenoura?"}"#)) { response in
                 let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
-                #expect(answer.resposta == Answerer.refusal)
+                #expect(answer.resposta.hasPrefix(Answerer.refusal))
+                #expect(answer.modo == "recusa" && answer.recusada)
                 #expect(answer.fontes.isEmpty)
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
@@ -113,7 +124,7 @@ struct RAGServiceTests {
         }
     }
 
-    @Test("streaming sends the sources first, then the text, then [DONE]")
+    @Test("streaming sends the sources first, then the text, then how the answer was made, then [DONE]")
     func streaming() async throws {
         _ = try await Self.knowledge.ingest()
         try await Self.application().test(.router) { client in
@@ -123,7 +134,8 @@ struct RAGServiceTests {
                 let events = String(buffer: response.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
                 #expect(events.first?.hasPrefix(#"data: {"fontes":"#) == true)
                 #expect(events.last == "data: [DONE]")
-                #expect(events.dropFirst().dropLast().allSatisfy { $0.hasPrefix(#"data: {"texto":"#) })
+                #expect(events.dropFirst().dropLast(2).allSatisfy { $0.hasPrefix(#"data: {"texto":"#) })
+                #expect(events.dropLast().last?.hasPrefix(#"data: {"modo":"#) == true, "\(events)")
                 #expect(events.count > 3)
             }
         }
@@ -139,6 +151,7 @@ struct RAGServiceTests {
                 let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as! [String: Any]
                 #expect(object["object"] as? String == "chat.completion")
                 let message = (object["choices"] as! [[String: Any]])[0]["message"] as! [String: Any]
+                #expect((object["fontes"] as? [Any])?.isEmpty == false, "the sources travel beside the OpenAI fields")
                 return message["content"] as! String
             }
             #expect(!whole.isEmpty && whole != Answerer.refusal)

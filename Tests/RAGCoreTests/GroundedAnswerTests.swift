@@ -1,0 +1,191 @@
+import Foundation
+import LlamaRuntime
+@testable import RAGCore
+import Synchronization
+import Testing
+import TestSupport
+
+/// Evidence units, verification of the model's sentences, extractive answers and refusal by
+/// evidence — the chat model scripted where its behaviour is the thing under test.
+@Suite("Grounded answers", .serialized)
+struct GroundedAnswerTests {
+    /// A generator that answers with a fixed text and counts its calls.
+    final class ScriptedGeneration: TextGeneration {
+        let reply: String
+        private let calls = Atomic<Int>(0)
+        private let prompts = Mutex<[String]>([])
+        init(_ reply: String) { self.reply = reply }
+        var callCount: Int { calls.load(ordering: .relaxed) }
+        var lastPrompt: String? { prompts.withLock { $0.last } }
+
+        func stream(messages: [ChatMessage], parameters: SamplingParameters) async throws -> AsyncThrowingStream<GenerationEvent, Error> {
+            calls.add(1, ordering: .relaxed)
+            prompts.withLock { $0.append(messages.last?.content ?? "") }
+            let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
+            // Pieces cut mid-word and mid-number, as a tokenizer would.
+            var rest = Substring(reply)
+            while !rest.isEmpty {
+                continuation.yield(.text(String(rest.prefix(7))))
+                rest = rest.dropFirst(7)
+            }
+            continuation.yield(.finished(.init(
+                finishReason: .stop, usage: .init(promptTokens: 1, cachedPromptTokens: 0, completionTokens: 1),
+                timeToFirstToken: .zero, totalTime: .zero)))
+            continuation.finish()
+            return stream
+        }
+    }
+
+    static func knowledge(_ generation: any TextGeneration, settings: Answerer.Settings = .init(extractiveOnly: false)) async throws -> KnowledgeBase {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        let knowledge = KnowledgeBase(
+            store: store, embedding: RAGModels.embedding, generation: generation, indexer: makeIndexer(data, store: store),
+            vocabulary: try Vocabulary.builtIn(), settings: settings)
+        _ = try await knowledge.ingest()
+        return knowledge
+    }
+
+    @Test("a statute's devices become units with full citations; annotations and void devices are left out")
+    func units() {
+        let source = RetrievedSource(
+            documentPath: "l9503.htm", documentTitle: "Lei nº 9.503/1997 (Código de Trânsito Brasileiro)",
+            location: "Capítulo XIV – Da Habilitação › Art. 147 › § 2º – § 3º",
+            text: """
+                § 2º O exame de aptidão física e mental será renovável com a seguinte periodicidade: (Redação dada pela Lei nº 14.071, de 2020)
+                I - a cada 10 (dez) anos, para condutores com idade inferior a 50 (cinquenta) anos;
+                a) inclusive os profissionais;
+                II - (VETADO)
+                § 3º O exame previsto no § 2º será realizado por médicos peritos.
+                Art. 148. Os exames de habilitação serão aplicados pelo órgão executivo de trânsito.
+                """,
+            similarity: 0.9, chunkIDs: [1], context: "Art. 147. O candidato à habilitação deverá submeter-se a exames")
+        let units = EvidenceUnit.units(of: source, index: 2)
+        #expect(units.map(\.citation) == [
+            "Lei nº 9.503/1997, art. 147, § 2º", "Lei nº 9.503/1997, art. 147, § 2º, inciso I",
+            "Lei nº 9.503/1997, art. 147, § 2º, inciso I, alínea a", "Lei nº 9.503/1997, art. 147, § 3º", "Lei nº 9.503/1997, art. 148",
+        ])
+        #expect(units[0].text == "§ 2º O exame de aptidão física e mental será renovável com a seguinte periodicidade:")
+        #expect(units.map(\.parent) == [nil, 0, 1, nil, nil])
+        #expect(units.allSatisfy { $0.source == 2 })
+
+        // A chunk that starts with an inciso gets its caput from the chunk's context.
+        var continuation = source
+        continuation.text = "III - a cada 3 (três) anos, para condutores com 70 (setenta) anos ou mais."
+        continuation.location = "Art. 147 › § 2º › inciso III"
+        let introduced = EvidenceUnit.units(of: continuation, index: 0)
+        #expect(introduced.map(\.citation) == ["Lei nº 9.503/1997, art. 147", "Lei nº 9.503/1997, art. 147, inciso III"])
+        #expect(introduced[1].parent == 0)
+
+        // Other documents: one unit per line (a table row), cited by title and section.
+        let guide = RetrievedSource(
+            documentPath: "renovacao.md", documentTitle: "Renovação da CNH", location: "Renovação da CNH › Quando renovar",
+            text: "## Quando renovar\nA CNH vence com o exame. Dirigir vencida é infração.\nServiço: Segunda via; Taxa (R$): 98,70.", similarity: 0.9,
+            chunkIDs: [2], context: nil)
+        #expect(EvidenceUnit.units(of: guide, index: 0).map(\.text) == [
+            "A CNH vence com o exame. Dirigir vencida é infração.", "Serviço: Segunda via; Taxa (R$): 98,70.",
+        ])
+        #expect(EvidenceUnit.units(of: guide, index: 0)[0].citation == "Renovação da CNH — Quando renovar")
+    }
+
+    @Test("the kind of figure a question asks for, and whether a passage states one")
+    func askedFigures() {
+        #expect(AskedFigure.asked(in: "Quanto custa a segunda via da CNH?") == .amount)
+        #expect(AskedFigure.asked(in: "em quantos dias sai a adoção?") == .duration)
+        #expect(AskedFigure.asked(in: "com quantos anos posso adotar?") == .age)
+        #expect(AskedFigure.asked(in: "até quantos por cento pode ser descontado?") == .percentage)
+        #expect(AskedFigure.asked(in: "menor de idade pode entrar no motel?") == nil)
+        #expect(AskedFigure.duration.isStated(in: "no prazo de trinta dias"))
+        #expect(!AskedFigure.duration.isStated(in: "no prazo legal"))
+        #expect(AskedFigure.amount.isStated(in: "Segunda via da CNH: R$ 98,70"))
+        #expect(AskedFigure.percentage.isStated(in: "desconto de 50% (cinquenta por cento)"))
+    }
+
+    @Test("figures, words and negations the evidence does not support are caught; copies and declines are recognised")
+    func verifier() {
+        let verifier = AnswerVerifier(
+            evidence: ["Lei nº 9.503/1997, art. 147, § 2º, inciso I: a cada 10 (dez) anos, para condutores com idade inferior a 50 (cinquenta) anos"],
+            question: "tenho 40 anos, de quanto em quanto tempo renovo?")
+        #expect(verifier.supports("Para condutores com idade inferior a 50 anos, a cada dez anos [1]."))
+        #expect(verifier.unsupportedFigures(in: "a cada 5 anos, na categoria B") == ["5", "categoria b"])
+        #expect(!verifier.supports("Para condutores com idade inferior a 50 anos, a cada 5 anos."))
+        #expect(!verifier.supports("Condutores com idade inferior a 50 anos não renovam."))  // no negation in the evidence
+        #expect(!verifier.supports("Você tem 40 anos e renova quando quiser pelo aplicativo."))  // the question restated
+        #expect(verifier.isCopy("a cada 10 (dez) anos, para condutores com idade inferior a 50 (cinquenta) anos"))
+        #expect(AnswerVerifier.isDecline("Não encontrei essa informação nos documentos."))
+        #expect(AnswerVerifier.isDecline("O contexto não menciona o valor."))
+        #expect(!AnswerVerifier.isDecline("O prazo é de 30 dias."))
+
+        var buffer = SentenceBuffer()
+        #expect(buffer.feed("Veja o art. 147 da Lei nº 9.503. Depois") == ["Veja o art. 147 da Lei nº 9.503. "])
+        #expect(buffer.feed(" renove.\nFim") == ["Depois renove.\n"])
+        #expect(buffer.flush() == "Fim")
+    }
+
+    @Test("a model answer with an invented figure is dropped and the evidence is quoted instead")
+    func inventedFigure() async throws {
+        let generation = ScriptedGeneration("A segunda via custa R$ 150,00 [1].")
+        let knowledge = try await Self.knowledge(generation)
+        let answer = try await knowledge.answerer.answer(question: "Quanto custa a segunda via da CNH?")
+        #expect(generation.callCount == 1)
+        #expect(answer.mode == .extractive)
+        #expect(!answer.text.contains("150"))
+        #expect(answer.text.hasPrefix(Answerer.extractiveLead))
+        #expect(answer.text.contains("98,70"), "\(answer.text)")
+        #expect(answer.evidence.units.contains { $0.text.contains("98,70") })
+    }
+
+    @Test("a supported model sentence is kept, with the evidence quoted under it")
+    func supportedSentenceKept() async throws {
+        let generation = ScriptedGeneration("A segunda via da CNH custa R$ 98,70 [1]. Também custa R$ 10,00 de frete.")
+        let knowledge = try await Self.knowledge(generation)
+        let answer = try await knowledge.answerer.answer(question: "Quanto custa a segunda via da CNH?")
+        #expect(answer.mode == .generated)
+        #expect(answer.text.hasPrefix("A segunda via da CNH custa R$ 98,70 [1]."), "\(answer.text)")
+        #expect(!answer.text.contains("10,00"))
+        #expect(answer.text.contains(Answerer.groundsLead))
+        // The model saw only the evidence units, numbered with their citations.
+        let prompt = try #require(generation.lastPrompt)
+        #expect(prompt.hasPrefix("Trechos:\n[1] "))
+        #expect(prompt.count < 1_500, "\(prompt.count) characters")
+    }
+
+    @Test("a model that declines although the evidence is strong does not get the last word")
+    func declineBecomesExtractive() async throws {
+        let generation = ScriptedGeneration("Não encontrei essa informação nos documentos disponíveis.")
+        let knowledge = try await Self.knowledge(generation)
+        let answer = try await knowledge.answerer.answer(question: "Qual o procedimento para renovação da CNH?")
+        #expect(generation.callCount == 1)
+        #expect(!answer.refused)
+        #expect(answer.mode == .extractive)
+        #expect(FactNormalizer.contains(answer.text, fact: "agende o atendimento"), "\(answer.text)")
+    }
+
+    @Test("an out-of-scope question is refused from the evidence, without calling the generator")
+    func refusalWithoutGenerator() async throws {
+        let generation = ScriptedGeneration("R$ 264.954,00")
+        let knowledge = try await Self.knowledge(generation)
+        let calibration = try #require(try await knowledge.refusalCalibration())
+        #expect(calibration.floor > 0.5 && calibration.floor < 1)
+        for question in ["Como faço um bolo de cenoura com cobertura de chocolate?", "Quem ganhou a Copa do Mundo de 2002?"] {
+            let answer = try await knowledge.answerer.answer(question: question)
+            #expect(answer.refused, "\(question): \(answer.text)")
+            #expect(answer.text.hasPrefix(Answerer.refusal))
+            #expect(answer.sources.isEmpty)
+        }
+        #expect(generation.callCount == 0)
+    }
+
+    @Test("the README's quick-start questions are answered from the sample documents, extractively, with their facts")
+    func quickStart() async throws {
+        let knowledge = try await Self.knowledge(ScriptedGeneration(""), settings: .init(extractiveOnly: true))
+        let procedure = try await knowledge.answerer.answer(question: "Qual o procedimento para renovação da CNH?")
+        #expect(procedure.mode == .extractive)
+        for fact in ["agende o atendimento", "exame médico"] {
+            #expect(FactNormalizer.contains(procedure.text, fact: fact), "\(fact) missing from \(procedure.text)")
+        }
+        let price = try await knowledge.answerer.answer(question: "Quanto custa a segunda via da CNH?")
+        #expect(price.text.contains("98,70"), "\(price.text)")
+        #expect(price.evidence.units.first?.citation.contains("taxas") == true || price.sources.first?.documentPath == "taxas-detran.csv")
+    }
+}
