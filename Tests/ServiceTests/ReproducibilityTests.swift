@@ -19,6 +19,7 @@ struct ReproducibilityTests {
         process.currentDirectoryURL = TestModels.root  // models/ as a user's checkout has it
         process.environment = ProcessInfo.processInfo.environment.merging([
             "DATA_DIR": data.path, "RAG_DB_DIR": database.path, "N_THREADS": "2", "LOGS_DIR": NSTemporaryDirectory() + "guiche-repro-logs",
+            "ANSWER_MODE": "gerada",  // the chat model in the loop: the hard case
         ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

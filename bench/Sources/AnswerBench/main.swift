@@ -4,8 +4,10 @@
 // both ways, alternating:
 //   before — the answer as it was made until commit a54541c: the retrieved passages (TOP_K_RESULTS
 //            = 4 chunks) numbered in the prompt under the old system prompt, up to 384 tokens;
-//   after  — `Answerer`: the evidence units only, one worked example, up to 160 tokens, each
-//            sentence verified, the evidence quoted (or refused without the model).
+//   after  — `Answerer` as configured by default (extractive: the evidence quoted, the chat model
+//            not called) and with `ANSWER_MODE=gerada` (the evidence units only in the prompt, one
+//            worked example, up to 160 tokens, each sentence verified, the evidence quoted); both
+//            refuse without the model when the evidence does not answer.
 // Both use the same generator (one sequence, greedy, prompt cache off so that every prompt is
 // computed in full) and the same retrieval. Prints a Markdown table.
 import DocumentIngestion
@@ -35,6 +37,12 @@ let indexer = Indexer(
 let knowledge = KnowledgeBase(
     store: store, embedding: embedding, generation: generation, indexer: indexer, vocabulary: try Vocabulary.builtIn(), settings: .init())
 _ = try await knowledge.ingest()
+/// The same collection answered with the chat model in the loop (`ANSWER_MODE=gerada`).
+let answerer = await knowledge.answerer
+let policy = await answerer.refusalPolicy()
+let generative = Answerer(
+    retriever: answerer.retriever, generation: generation, selector: answerer.selector, settings: .init(extractiveOnly: false),
+    calibration: CalibrationStore(policy))
 
 let questions = try String(contentsOfFile: arguments[3], encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
     guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -64,7 +72,7 @@ func before(_ question: String) async throws -> Timing {
     let start = ContinuousClock.now
     var sources: [RetrievedSource] = []
     var chunks = 0
-    for source in try await knowledge.retriever.retrieve(question, topK: 4) where sources.isEmpty || chunks + source.chunkIDs.count <= 4 {
+    for source in try await answerer.retriever.retrieve(question, topK: 4) where sources.isEmpty || chunks + source.chunkIDs.count <= 4 {
         sources.append(source)
         chunks += source.chunkIDs.count
     }
@@ -84,10 +92,10 @@ func before(_ question: String) async throws -> Timing {
     return Timing(firstToken: first ?? total, total: total, promptTokens: tokens)
 }
 
-/// The answer as `Answerer` makes it now; first token is the first text the citizen sees.
-func after(_ question: String) async throws -> (Timing, AnswerMode) {
+/// The answer as `answerer` makes it now; first token is the first text the citizen sees.
+func after(_ question: String, _ answerer: Answerer) async throws -> (Timing, AnswerMode) {
     let start = ContinuousClock.now
-    let stream = try await knowledge.answerer.stream(question: question)
+    let stream = try await answerer.stream(question: question)
     var first: Double?
     var mode = AnswerMode.refusal
     var tokens = 0
@@ -103,23 +111,24 @@ func after(_ question: String) async throws -> (Timing, AnswerMode) {
     return (Timing(firstToken: first ?? total, total: total, promptTokens: tokens), mode)
 }
 
-_ = try await before(questions.first!)  // warm up both paths
-_ = try await after(questions.first!)
+_ = try await before(questions.first!)  // warm up every path
+_ = try await after(questions.first!, answerer)
+_ = try await after(questions.first!, generative)
 var olds: [Timing] = []
-var news: [Timing] = []
+var extractive: [Timing] = []
+var generated: [Timing] = []
 var modes: [AnswerMode: Int] = [:]
 for (index, question) in questions.enumerated() {
-    // Alternate which goes first, so neither always runs on a warmer machine.
-    if index.isMultiple(of: 2) {
-        olds.append(try await before(question))
-        let (timing, mode) = try await after(question)
-        news.append(timing)
-        modes[mode, default: 0] += 1
-    } else {
-        let (timing, mode) = try await after(question)
-        news.append(timing)
-        modes[mode, default: 0] += 1
-        olds.append(try await before(question))
+    // Rotate which goes first, so that none always runs on a warmer machine.
+    for step in 0..<3 {
+        switch (index + step) % 3 {
+        case 0: olds.append(try await before(question))
+        case 1: extractive.append(try await after(question, answerer).0)
+        default:
+            let (timing, mode) = try await after(question, generative)
+            generated.append(timing)
+            modes[mode, default: 0] += 1
+        }
     }
 }
 
@@ -128,15 +137,18 @@ func median(_ values: [Double]) -> Double {
     return sorted.count.isMultiple(of: 2) ? (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2 : sorted[sorted.count / 2]
 }
 
-let prompted = news.filter { $0.promptTokens > 0 }
-print("| \(questions.count) questions, \(threads) threads | first token p50 | whole answer p50 | prompt tokens p50 |")
+@MainActor func row(_ name: String, _ timings: [Timing]) -> String {
+    let prompted = timings.filter { $0.promptTokens > 0 }.map { Double($0.promptTokens) }
+    return String(format: "| %@ | %.0f ms (%.2f×) | %.0f ms (%.2f×) | %@ |", name,
+                  median(timings.map(\.firstToken)), median(timings.map(\.firstToken)) / median(olds.map(\.firstToken)),
+                  median(timings.map(\.total)), median(timings.map(\.total)) / median(olds.map(\.total)),
+                  prompted.isEmpty ? "—" : String(format: "%.0f", median(prompted)))
+}
+print("| \(questions.count) questions, \(threads) threads | first text p50 (÷ before) | whole answer p50 (÷ before) | prompt tokens p50 |")
 print("|---|---|---|---|")
-print(String(format: "| before (passages in the prompt) | %.0f ms | %.0f ms | %.0f |",
-             median(olds.map(\.firstToken)), median(olds.map(\.total)), median(olds.map { Double($0.promptTokens) })))
-print(String(format: "| after (evidence units, verified) | %.0f ms | %.0f ms | %.0f |",
-             median(news.map(\.firstToken)), median(news.map(\.total)), prompted.isEmpty ? 0 : median(prompted.map { Double($0.promptTokens) })))
-print(String(format: "| after / before | %.2f× | %.2f× | |",
-             median(news.map(\.firstToken)) / median(olds.map(\.firstToken)), median(news.map(\.total)) / median(olds.map(\.total))))
+print(row("before: passages in the prompt", olds))
+print(row("after, extractive (default)", extractive))
+print(row("after, `ANSWER_MODE=gerada`", generated))
 print()
-print("After: \(modes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")). "
-      + "First token after = the first text the citizen sees (a verified sentence, or the quoted evidence when no sentence survives).")
+print("With the model: \(modes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")). "
+      + "First text = the first text the citizen sees (a verified sentence, or the quoted evidence when no sentence survives).")
