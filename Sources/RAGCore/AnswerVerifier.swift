@@ -31,9 +31,12 @@ public struct AnswerVerifier: Sendable {
     }
 
     /// Whether `sentence` only says what the evidence supports: its figures (the question's count
-    /// too), most of its terms, and any negation.
+    /// too), most of its terms, and any negation; and is not a question.
     public func supports(_ sentence: String) -> Bool {
-        guard unsupportedFigures(in: sentence).isEmpty else { return false }
+        // A question ("Para quem?") answers nothing.
+        guard unsupportedFigures(in: sentence).isEmpty, !sentence.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?") else {
+            return false
+        }
         if !evidenceNegates, FactNormalizer.words(sentence).contains(where: Self.negations.contains) { return false }
         let sentenceTerms = KeywordText.terms(of: sentence.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression))
         guard !sentenceTerms.isEmpty else { return true }

@@ -56,7 +56,14 @@ extension EvidenceUnit {
             return (10..<level).reversed().compactMap { lastAtLevel[$0] }.first
         }
 
-        for rawLine in source.text.split(separator: "\n") {
+        // A passage that starts inside an article with an inciso or alínea is read after the openings
+        // of the devices that introduce it (the caput, the §: `Chunk.context`), so that the item
+        // has its parent and its full citation.
+        var lines = source.text.split(separator: "\n")
+        if let first = lines.first, (LegalChunker.marker(of: String(first))?.0 ?? 0) >= 12, let context = source.context {
+            lines = context.split(separator: "\n") + lines
+        }
+        for rawLine in lines {
             let raw = rawLine.trimmingCharacters(in: .whitespaces)
             let line = LegalAnnotations.strip(raw).trimmingCharacters(in: .whitespaces)
             guard line.contains(where: \.isLetter) else { continue }
@@ -76,12 +83,6 @@ extension EvidenceUnit {
             let level = marker.map { $0.0 } ?? 0
             if level >= 10 {
                 guard !LegalAnnotations.isVoid(raw, label: marker?.1) else { continue }
-                if level >= 12, parent(for: level) == nil, let context = source.context, !context.isEmpty {
-                    // An inciso whose caput is in an earlier chunk: the caput's opening words introduce it.
-                    lastAtLevel[10] = units.count
-                    let caput = [statute, article?.replacingOccurrences(of: "Art.", with: "art.")].compactMap { $0 }.joined(separator: ", ")
-                    units.append(EvidenceUnit(text: LegalAnnotations.strip(context), citation: caput, source: index, level: 10))
-                }
                 let parent = parent(for: level)
                 units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent, level: level, list: parent))
                 lastAtLevel[level] = units.count - 1

@@ -69,13 +69,16 @@ struct GroundedAnswerTests {
         #expect(units.map(\.parent) == [nil, 0, 1, nil, nil])
         #expect(units.allSatisfy { $0.source == 2 })
 
-        // A chunk that starts with an inciso gets its caput from the chunk's context.
+        // A chunk that starts with an inciso gets the devices introducing it from the chunk's context.
         var continuation = source
         continuation.text = "III - a cada 3 (três) anos, para condutores com 70 (setenta) anos ou mais."
         continuation.location = "Art. 147 › § 2º › inciso III"
+        continuation.context = "Art. 147. O candidato à habilitação deverá submeter-se a exames\n§ 2º O exame de aptidão física e mental será renovável …"
         let introduced = EvidenceUnit.units(of: continuation, index: 0)
-        #expect(introduced.map(\.citation) == ["Lei nº 9.503/1997, art. 147", "Lei nº 9.503/1997, art. 147, inciso III"])
-        #expect(introduced[1].parent == 0)
+        #expect(introduced.map(\.citation) == [
+            "Lei nº 9.503/1997, art. 147", "Lei nº 9.503/1997, art. 147, § 2º", "Lei nº 9.503/1997, art. 147, § 2º, inciso III",
+        ])
+        #expect(introduced[2].parent == 1)
 
         // Other documents: one unit per line (a table row), cited by title and section.
         let guide = RetrievedSource(
@@ -111,6 +114,7 @@ struct GroundedAnswerTests {
         #expect(!verifier.supports("Para condutores com idade inferior a 50 anos, a cada 5 anos."))
         #expect(!verifier.supports("Condutores com idade inferior a 50 anos não renovam."))  // no negation in the evidence
         #expect(!verifier.supports("Você tem 40 anos e renova quando quiser pelo aplicativo."))  // the question restated
+        #expect(!verifier.supports("Para condutores com idade inferior a 50 anos?"))
         #expect(verifier.isCopy("a cada 10 (dez) anos, para condutores com idade inferior a 50 (cinquenta) anos"))
         #expect(AnswerVerifier.isDecline("Não encontrei essa informação nos documentos."))
         #expect(AnswerVerifier.isDecline("O contexto não menciona o valor."))
