@@ -3,6 +3,9 @@ import Configuration
 import Foundation
 import LlamaRuntime
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import RAGCore
 
 /// Where the documents and the index are, and how they are chunked and searched.
@@ -156,14 +159,15 @@ func describe(_ calibration: RefusalCalibration) -> String {
 /// A one-line summary of an ingest report.
 func describe(_ report: IngestReport) -> String {
     var parts = ["\(report.added.count) added", "\(report.updated.count) updated", "\(report.removed.count) removed",
-                 "\(report.unchanged.count) unchanged", "\(report.failed.count) failed", "\(report.chunksEmbedded) chunks embedded"]
+                 "\(report.unchanged.count) unchanged", "\(report.failed.count) failed", "\(report.skipped.count) skipped",
+                 "\(report.chunksEmbedded) chunks embedded"]
     if report.fullReembed { parts.append("full re-embed after a model change") }
     return parts.joined(separator: ", ")
 }
 
 /// `guiche ingest`: syncs the data folder into the index.
 struct Ingest: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Index the data folder: new and changed documents in, deleted ones out.")
+    static let configuration = CommandConfiguration(abstract: "Index the data folder: new and changed documents in, deleted ones out.", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var rag: RAGOptions
@@ -179,24 +183,28 @@ struct Ingest: AsyncParsableCommand {
             throw ValidationError("data folder \(settings.dataDirectory) does not exist")
         }
         var logger = Logger(label: "guiche.ingest")
-        logger.logLevel = .warning  // the progress bar reports each file
+        logger.logLevel = .warning  // the summary below reports what was indexed, failed and skipped
         let chatbot = try Chatbot.make(models: try models.resolve(config), rag: settings, parallel: 1, logger: logger)
         let start = ContinuousClock.now
-        let report = try await chatbot.knowledge.ingest { done, total, path in
+        // A progress bar only on a terminal: redirected to a file or a log, it would be `\r` frames.
+        let terminal = isatty(STDERR_FILENO) != 0
+        let bar: @Sendable (Int, Int, String) -> Void = { done, total, path in
             let width = 30
             let filled = total == 0 ? width : width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(path.prefix(40).padding(toLength: 40, withPad: " ", startingAt: 0))".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
-        for failure in report.failed { print("falhou: \(failure.path): \(failure.reason)") }
+        let report = try await chatbot.knowledge.ingest(progress: terminal ? bar : nil)
+        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }  // the bar's line cleared
+        for failure in report.failed { print("failed: \(failure.path): \(failure.reason)") }
+        for skip in report.skipped { print("skipped: \(skip.path): \(skip.reason)") }
         print("\(describe(report)) in \(ContinuousClock.now - start)")
     }
 }
 
 /// `guiche ask "pergunta"`: answers from the index, with the sources.
 struct Ask: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask the chatbot a question (indexes the data folder first).")
+    static let configuration = CommandConfiguration(abstract: "Ask the chatbot a question (indexes the data folder first).", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var rag: RAGOptions

@@ -14,7 +14,8 @@ struct Eval: AsyncParsableCommand {
             Each line: {"pergunta": "...", "esperado": {"documento": "lei.htm", "artigos": ["Art. 42"]}, \
             "fatos": ["16 anos"], "fora_do_escopo": false}. With --data the folder is indexed into a collection \
             of its own (eval-<folder>), never into COLLECTION_NAME. Exits non-zero when a --min/--max threshold is missed.
-            """)
+
+            """ + environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var rag: RAGOptions
@@ -92,7 +93,7 @@ struct Eval: AsyncParsableCommand {
                 models: try models.resolve(config), rag: settings, parallel: 1, logger: logger, loadChatModel: !retrievalOnly)
             let ingest = try await chatbot.knowledge.ingest()
             if !ingest.failed.isEmpty {
-                for failure in ingest.failed { FileHandle.standardError.write(Data("falhou: \(failure.path): \(failure.reason)\n".utf8)) }
+                for failure in ingest.failed { FileHandle.standardError.write(Data("failed: \(failure.path): \(failure.reason)\n".utf8)) }
             }
             let indexed = try await chatbot.knowledge.documents().map { EvalSource(document: $0.path, title: $0.title, location: "", text: "") }
             let missing = Set(questions.compactMap(\.expected?.document).filter { name in !indexed.contains { EvalScoring.isDocument(name, $0) } })

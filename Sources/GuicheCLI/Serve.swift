@@ -51,7 +51,7 @@ struct ListenOptions: ParsableArguments {
 
 struct ServeEmbedding: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "embedding", abstract: "The embedding service: POST /embed, POST /v1/embeddings (port 8001).")
+        commandName: "embedding", abstract: "The embedding service: POST /embed, POST /v1/embeddings (port 8001).", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var listen: ListenOptions
@@ -95,7 +95,7 @@ struct ServeEmbedding: AsyncParsableCommand {
 
 struct ServeGenerator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generator", abstract: "The generator service: POST /generate, POST /v1/chat/completions (port 8002).")
+        commandName: "generator", abstract: "The generator service: POST /generate, POST /v1/chat/completions (port 8002).", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var listen: ListenOptions
@@ -143,7 +143,7 @@ extension Guiche {
 /// `guiche serve all`: the embedded default — one process, models in-process, SQLite, the rag API.
 struct ServeAll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "all", abstract: "The all-in-one chatbot: indexes the data folder and serves POST /chat (port 8000).")
+        commandName: "all", abstract: "The all-in-one chatbot: indexes the data folder and serves POST /chat (port 8000).", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var rag: RAGOptions
@@ -181,7 +181,7 @@ struct ServeAll: AsyncParsableCommand {
 /// services (`EMBEDDING_SERVICE_URL`, `GENERATOR_SERVICE_URL`).
 struct ServeRAG: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rag", abstract: "The rag service over the embedding and generator services (port 8000).")
+        commandName: "rag", abstract: "The rag service over the embedding and generator services (port 8000).", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var rag: RAGOptions

@@ -1,6 +1,7 @@
 import DocumentIngestion
 import Foundation
 import Logging
+import Synchronization
 
 /// What a sync did.
 public struct IngestReport: Sendable, Codable, Equatable {
@@ -14,13 +15,16 @@ public struct IngestReport: Sendable, Codable, Equatable {
     public var removed: [String] = []
     public var unchanged: [String] = []
     public var failed: [Failure] = []
+    /// Files and folders under the data folder that were not read, with why (an unsupported file
+    /// type, a folder that cannot be listed).
+    public var skipped: [Failure] = []
     /// Chunks embedded by this sync.
     public var chunksEmbedded = 0
     /// The embedding model changed, so every document was embedded again.
     public var fullReembed = false
 
     enum CodingKeys: String, CodingKey {
-        case added, updated, removed, unchanged, failed
+        case added, updated, removed, unchanged, failed, skipped
         case chunksEmbedded = "chunks_embedded"
         case fullReembed = "full_reembed"
     }
@@ -85,7 +89,9 @@ public actor Indexer {
             try await store.reset(for: model, chunking: chunkingSettings)
         }
         let known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
-        let files = try scan()
+        let (files, skipped) = try scan()
+        report.skipped = skipped
+        for skip in skipped { logger.notice("not indexed", metadata: ["path": "\(skip.path)", "reason": "\(skip.reason)"]) }
         for (done, (path, url)) in files.sorted(by: { $0.key < $1.key }).enumerated() {
             progress?(done, files.count, path)
             let data: Data
@@ -150,19 +156,33 @@ public actor Indexer {
         return vectors
     }
 
-    /// Supported files under the data folder (hidden files and folders skipped), by relative path.
-    func scan() throws -> [String: URL] {
+    /// Supported files under the data folder (hidden files and folders skipped), by relative path,
+    /// and what was left out with why: files of unsupported types, folders that cannot be listed.
+    func scan() throws -> (files: [String: URL], skipped: [IngestReport.Failure]) {
         var files: [String: URL] = [:]
-        guard let enumerator = FileManager.default.enumerator(
-            at: dataDirectory, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
-        else { return files }
+        let unreadable = Mutex<[IngestReport.Failure]>([])
         let root = dataDirectory.path.hasSuffix("/") ? dataDirectory.path : dataDirectory.path + "/"
-        for case let url as URL in enumerator {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
-                  DocumentFormat(fileExtension: url.pathExtension) != nil else { continue }
+        func relative(_ url: URL) -> String {
             let path = url.standardizedFileURL.path
-            files[path.hasPrefix(root) ? String(path.dropFirst(root.count)) : url.lastPathComponent] = url
+            return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : url.lastPathComponent
         }
-        return files
+        guard let enumerator = FileManager.default.enumerator(
+            at: dataDirectory, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles],
+            errorHandler: { url, error in
+                unreadable.withLock { $0.append(.init(path: relative(url), reason: "cannot list: \(error.localizedDescription)")) }
+                return true
+            })
+        else { return (files, []) }
+        var skipped: [IngestReport.Failure] = []
+        for case let url as URL in enumerator {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+            guard DocumentFormat(fileExtension: url.pathExtension) != nil else {
+                let type = url.pathExtension.isEmpty ? "no extension" : ".\(url.pathExtension)"
+                skipped.append(.init(path: relative(url), reason: "unsupported file type (\(type))"))
+                continue
+            }
+            files[relative(url)] = url
+        }
+        return (files, (skipped + unreadable.withLock { $0 }).sorted { $0.path < $1.path })
     }
 }

@@ -32,6 +32,18 @@ struct IndexerTests {
         #expect(try await store.chunkCount() == chunks)
     }
 
+    @Test("files of unsupported types are reported as skipped, with the reason, and nothing else changes")
+    func skippedReported() async throws {
+        let data = try SampleData()
+        try Data("x".utf8).write(to: data.url("planilha.xlsx"))
+        try FileManager.default.createDirectory(at: data.url("anexos"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: data.url("anexos/LEIAME"))
+        let report = try await makeIndexer(data, store: try SQLiteIndexStore(path: nil)).sync()
+        #expect(report.added.sorted() == Self.sampleFiles)
+        #expect(report.skipped.map(\.path) == ["anexos/LEIAME", "planilha.xlsx"])
+        #expect(report.skipped.map(\.reason) == ["unsupported file type (no extension)", "unsupported file type (.xlsx)"])
+    }
+
     @Test("editing one file re-embeds only its chunks; deleting one removes its chunks")
     func incremental() async throws {
         let data = try SampleData()

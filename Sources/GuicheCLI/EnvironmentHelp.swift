@@ -1,0 +1,15 @@
+/// The settings read only from the environment (no command-line option), listed under every
+/// command's `--help` so that `--help` and the README's table name the same variables (a test
+/// compares them with what the code reads).
+let environmentHelp = """
+    Also read from the environment (see the README's configuration table):
+      ANSWER_MODE              extrativa (default: the evidence quoted) or gerada (the chat model writes, checked)
+      REFUSAL_THRESHOLD        fixed floor (0-1) on the question-passage similarity (default: calibrated per collection)
+      SYSTEM_PROMPT            the chat model's instructions (ANSWER_MODE=gerada)
+      MAX_ANSWER_TOKENS        longest model answer in tokens (default 160)
+      EMBEDDING_BATCH_SIZE     texts per embedding pass (default 32)
+      EMBEDDING_LONG_INPUTS    reject (default) or window: texts beyond the embedding model's window
+      EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
+      LOGS_DIR                 log folder (default app/logs)
+      GUICHE_LLAMA_LOG         llama.cpp's log level: debug, info, warning, error (default), none
+    """

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Every setting the code reads is in the README's configuration table and in some `--help`.
+@Suite("configuration documentation")
+struct ConfigurationDocsTests {
+    /// Environment variables the code reads: swift-configuration keys ("refusal.threshold" is
+    /// REFUSAL_THRESHOLD) and direct `environment["…"]` reads.
+    static func variablesRead() throws -> Set<String> {
+        var names = Set<String>()
+        let sources = TestModels.root.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!
+        for case let url as URL in files where url.pathExtension == "swift" {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for match in text.matches(of: /forKey: "([a-z.]+)"/) {
+                names.insert(match.1.uppercased().replacingOccurrences(of: ".", with: "_"))
+            }
+            for match in text.matches(of: /environment\["([A-Z_]+)"\]/) { names.insert(String(match.1)) }
+        }
+        return names
+    }
+
+    static func help() throws -> String {
+        let executable = TestModels.root.appendingPathComponent(".build/debug/guiche").path
+        var text = ""
+        for command in [["serve", "all"], ["serve", "rag"], ["serve", "embedding"], ["serve", "generator"], ["ingest"], ["ask"], ["eval"]] {
+            let process = Process()
+            let pipe = Pipe()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = command + ["--help"]
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            text += String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+        }
+        return text
+    }
+
+    @Test("every variable read is in the README's table and in a --help")
+    func documented() throws {
+        let variables = try Self.variablesRead()
+        #expect(variables.count > 25 && variables.contains("REFUSAL_THRESHOLD") && variables.contains("GUICHE_LLAMA_LOG"))
+        let readme = try String(contentsOf: TestModels.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let table = readme.split(separator: "\n").filter { $0.hasPrefix("| `") }.joined(separator: "\n")
+        let help = try Self.help()
+        for name in variables.sorted() {
+            #expect(table.contains("`\(name)`"), "\(name) is read but not in the README's configuration table")
+            #expect(help.contains(name), "\(name) is read but no --help names it")
+        }
+    }
+}
