@@ -34,10 +34,15 @@ struct ListenOptions: ParsableArguments {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
     }
 
-    /// Bootstraps logging to standard output and `$LOGS_DIR/<file>` (default `app/logs`).
+    /// Bootstraps logging to standard output and `$LOGS_DIR/<file>` (default `app/logs`), as text
+    /// or one JSON object per line (`LOG_FORMAT`).
     func makeLogger(_ config: ConfigReader, label: String, file: String, level: Logger.Level) throws -> Logger {
         let directory = config.string(forKey: "logs.dir", default: "app/logs")
-        return try ServiceLogging.makeLogger(label: label, level: level, file: "\(directory)/\(file)")
+        let formatName = config.string(forKey: "log.format", default: "text")
+        guard let format = ServiceLogging.Format(rawValue: formatName) else {
+            throw ValidationError("LOG_FORMAT must be 'text' or 'json', got '\(formatName)'")
+        }
+        return try ServiceLogging.makeLogger(label: label, level: level, file: "\(directory)/\(file)", format: format)
     }
 
     func resolve(_ config: ConfigReader, defaultPort: Int) throws -> (host: String, port: Int, logLevel: Logger.Level) {

@@ -5,12 +5,27 @@ import Synchronization
 /// Logging for a service process: standard output plus a size-rotated file in the service's logs
 /// folder (the original system's `app/logs`).
 public enum ServiceLogging {
+    /// How log lines are written (`LOG_FORMAT`).
+    public enum Format: String, Sendable {
+        /// `time level label: message key=value …`
+        case text
+        /// One JSON object per line: `time`, `level`, `label`, `message` and the metadata's keys.
+        case json
+    }
+
     /// Bootstraps the process-wide logging system (call once, from the executable) and returns the
     /// service's root logger.
-    public static func makeLogger(label: String, level: Logger.Level, file path: String, maxBytes: Int = 10 << 20, keep: Int = 5) throws -> Logger {
+    public static func makeLogger(
+        label: String, level: Logger.Level, file path: String, format: Format = .text, maxBytes: Int = 10 << 20, keep: Int = 5
+    ) throws -> Logger {
         let file = try RotatingLogFile(path: path, maxBytes: maxBytes, keep: keep)
         LoggingSystem.bootstrap { label in
-            MultiplexLogHandler([StreamLogHandler.standardOutput(label: label), RotatingFileLogHandler(label: label, file: file)])
+            switch format {
+            case .text:
+                MultiplexLogHandler([StreamLogHandler.standardOutput(label: label), RotatingFileLogHandler(label: label, file: file)])
+            case .json:
+                MultiplexLogHandler([JSONLogHandler(label: label, write: { print($0) }), JSONLogHandler(label: label, write: file.write)])
+            }
         }
         var logger = Logger(label: label)
         logger.logLevel = level
@@ -94,5 +109,49 @@ public struct RotatingFileLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let details = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         file.write("\(Date().ISO8601Format()) \(event.level) \(label): \(event.message)\(details)")
+    }
+}
+
+/// A swift-log handler writing one JSON object per message (`LOG_FORMAT=json`), for log collectors.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    private let label: String
+    private let write: @Sendable (String) -> Void
+
+    public init(label: String, write: @escaping @Sendable (String) -> Void) {
+        self.label = label
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        write(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)",
+                        metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+    }
+
+    /// The JSON object of one message: its fixed fields, then the metadata (numbers stay numbers).
+    static func line(time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+        var object: [String: Any] = [:]
+        for (key, value) in metadata { object[key] = Self.json(value) }
+        object["time"] = time.ISO8601Format()
+        object["level"] = level.rawValue
+        object["label"] = label
+        object["message"] = message
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func json(_ value: Logger.Metadata.Value) -> Any {
+        switch value {
+        case .string(let string): return Int(string) ?? Double(string).map { $0 as Any } ?? string
+        case .stringConvertible(let convertible): return "\(convertible)"
+        case .array(let values): return values.map(json)
+        case .dictionary(let values): return values.mapValues(json)
+        }
     }
 }

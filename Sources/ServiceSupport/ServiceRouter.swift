@@ -7,6 +7,7 @@ public func makeServiceRouter(
     metrics: ServiceMetrics, openAPIDocument: URL, routes: (Router<BasicRequestContext>) -> Void
 ) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: AccessLogMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.add(middleware: APIErrorMiddleware())
     routes(router)
