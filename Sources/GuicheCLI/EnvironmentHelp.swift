@@ -10,7 +10,7 @@ let environmentHelp = """
       EMBEDDING_BATCH_SIZE     texts per embedding pass (default 32)
       EMBEDDING_LONG_INPUTS    reject (default) or window: texts beyond the embedding model's window
       EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
-      LOGS_DIR                 log folder (default app/logs)
+      LOGS_DIR                 log folder (default app/logs; {host} becomes the host name)
       LOG_FORMAT               text (default) or json: one JSON object per line, an access line per request
       GUICHE_LLAMA_LOG         llama.cpp's log level: debug, info, warning, error (default), none
     """

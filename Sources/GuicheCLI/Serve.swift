@@ -37,7 +37,7 @@ struct ListenOptions: ParsableArguments {
     /// Bootstraps logging to standard output and `$LOGS_DIR/<file>` (default `app/logs`), as text
     /// or one JSON object per line (`LOG_FORMAT`).
     func makeLogger(_ config: ConfigReader, label: String, file: String, level: Logger.Level) throws -> Logger {
-        let directory = config.string(forKey: "logs.dir", default: "app/logs")
+        let directory = ServiceLogging.directory(config.string(forKey: "logs.dir", default: "app/logs"))
         let formatName = config.string(forKey: "log.format", default: "text")
         guard let format = ServiceLogging.Format(rawValue: formatName) else {
             throw ValidationError("LOG_FORMAT must be 'text' or 'json', got '\(formatName)'")

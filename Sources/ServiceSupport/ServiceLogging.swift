@@ -13,6 +13,12 @@ public enum ServiceLogging {
         case json
     }
 
+    /// `LOGS_DIR` with `{host}` replaced by this machine's (or container's) host name: replicas
+    /// sharing one logs volume (`docker compose --scale`) then write one folder each.
+    public static func directory(_ template: String, hostName: String = ProcessInfo.processInfo.hostName) -> String {
+        template.replacingOccurrences(of: "{host}", with: hostName)
+    }
+
     /// Bootstraps the process-wide logging system (call once, from the executable) and returns the
     /// service's root logger.
     public static func makeLogger(

@@ -46,3 +46,12 @@ struct AccessLogTests {
         #expect(access.allSatisfy { ($0["request_id"] as? String)?.isEmpty == false && $0["duration_ms"] is Double })
     }
 }
+
+@Suite("log folders")
+struct LogFolderTests {
+    @Test("{host} in LOGS_DIR becomes the host name: replicas on one volume write apart")
+    func perHost() {
+        #expect(ServiceLogging.directory("/app/app/logs/{host}", hostName: "a1b2c3") == "/app/app/logs/a1b2c3")
+        #expect(ServiceLogging.directory("app/logs", hostName: "a1b2c3") == "app/logs")
+    }
+}
