@@ -186,8 +186,11 @@ public final class Generator: Sendable {
     }
 
     /// Streams the assistant's answer to `messages`, rendered with the model's own chat template.
+    /// Only the template's own markers are special tokens: a `<|im_end|>` typed by a citizen or
+    /// written in a document is text (see `chatTokens`).
     public func stream(messages: [ChatMessage], parameters: SamplingParameters = .init()) throws(LlamaError) -> AsyncThrowingStream<GenerationEvent, Error> {
-        try stream(prompt: try model.applyChatTemplate(messages), parameters: parameters)
+        try parameters.validate()
+        return try scheduler.submit(promptTokens: try checked(try chatTokens(messages)), parameters: parameters)
     }
 
     /// Generates the whole answer to `prompt`.
@@ -203,7 +206,30 @@ public final class Generator: Sendable {
     /// Tokens of `prompt` as the generator will see them, after checking it fits a sequence.
     public func promptTokens(_ prompt: String) throws(LlamaError) -> [Token] {
         if prompt.isEmpty { throw .emptyInput(index: 0) }
-        let tokens = try model.tokenize(prompt, addSpecial: true, parseSpecial: true)
+        return try checked(try model.tokenize(prompt, addSpecial: true, parseSpecial: true))
+    }
+
+    /// Tokens of `messages` rendered with the chat template, where only the template's text may
+    /// hold special tokens: each message's content is tokenised with special tokens *not* parsed.
+    /// The template is rendered around placeholders, which are then replaced by the contents' tokens.
+    public func chatTokens(_ messages: [ChatMessage]) throws(LlamaError) -> [Token] {
+        let placeholders = messages.indices.map { "\u{F8F0}\($0)\u{F8F1}" }
+        let rendered = try model.applyChatTemplate(zip(messages, placeholders).map { ChatMessage(role: $0.role, content: $1) })
+        var tokens: [Token] = []
+        var rest = Substring(rendered)
+        for (message, placeholder) in zip(messages, placeholders) {
+            guard let range = rest.range(of: placeholder) else {
+                throw .chatTemplateUnavailable(reason: "the chat template of \(model.name) changes message contents")
+            }
+            tokens += try model.tokenize(String(rest[..<range.lowerBound]), addSpecial: tokens.isEmpty, parseSpecial: true)
+            tokens += try model.tokenize(message.content, addSpecial: false, parseSpecial: false)
+            rest = rest[range.upperBound...]
+        }
+        return tokens + (try model.tokenize(String(rest), addSpecial: false, parseSpecial: true))
+    }
+
+    /// `tokens` when they are a prompt that leaves room to answer.
+    private func checked(_ tokens: [Token]) throws(LlamaError) -> [Token] {
         if tokens.isEmpty { throw .emptyInput(index: 0) }
         if tokens.count >= contextPerSequence {
             throw .promptTooLong(tokens: tokens.count, limit: contextPerSequence - 1)

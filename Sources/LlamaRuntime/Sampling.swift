@@ -41,8 +41,16 @@ public struct SamplingParameters: Sendable, Equatable {
         .init(maxTokens: maxTokens, temperature: 0, repeatPenalty: 1, stop: stop)
     }
 
+    /// Largest values llama.cpp's samplers take (they are 32-bit there).
+    public static let maxTopK = Int(Int32.max)
+    public static let maxRepeatLastN = Int(Int32.max)
+
     func validate() throws(LlamaError) {
         guard maxTokens >= 1 else { throw .invalidConfiguration("maxTokens must be at least 1, got \(maxTokens)") }
+        guard topK <= Self.maxTopK else { throw .invalidConfiguration("topK must be at most \(Self.maxTopK), got \(topK)") }
+        guard repeatLastN <= Self.maxRepeatLastN else {
+            throw .invalidConfiguration("repeatLastN must be at most \(Self.maxRepeatLastN), got \(repeatLastN)")
+        }
         guard temperature.isFinite else { throw .invalidConfiguration("temperature must be finite") }
         guard topP > 0, topP <= 1 else { throw .invalidConfiguration("topP must be in (0, 1], got \(topP)") }
         guard topK >= 0 else { throw .invalidConfiguration("topK must be >= 0, got \(topK)") }

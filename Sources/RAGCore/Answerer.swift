@@ -173,7 +173,7 @@ public struct Answerer: Sendable {
         let policy = await refusalPolicy()
         let (events, continuation) = AsyncThrowingStream<AnswerEvent, Error>.makeStream()
         guard policy.isAnswerable(evidence) else {
-            continuation.yield(.text(Self.refusalText(evidence: evidence, sources: retrieval.sources, policy: policy)))
+            continuation.yield(.text(Self.refusalText(evidence: evidence, policy: policy)))
             continuation.yield(.finished(.refusal, nil))
             continuation.finish()
             return AnswerStream(sources: [], evidence: evidence, embeddingTime: embeddingTime, events: events)
@@ -238,7 +238,7 @@ public struct Answerer: Sendable {
     }
 
     /// The refusal, saying what the documents do cover when something close was found.
-    static func refusalText(evidence: Evidence, sources: [RetrievedSource], policy: RefusalPolicy) -> String {
+    static func refusalText(evidence: Evidence, policy: RefusalPolicy) -> String {
         guard policy.isClose(evidence), let unit = evidence.units.first else { return refusal }
         return refusal + " O trecho mais próximo é \(unit.citation), que não responde a essa pergunta."
     }

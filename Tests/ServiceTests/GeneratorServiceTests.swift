@@ -82,6 +82,7 @@ struct GeneratorServiceTests {
         BadInput(name: "empty prompt", path: "/generate", body: #"{"prompt": "  "}"#, status: .badRequest, type: "invalid_request_error", messageContains: "empty"),
         BadInput(name: "max_tokens 0", path: "/generate", body: #"{"prompt": "a", "max_tokens": 0}"#, status: .badRequest, type: "invalid_request_error", messageContains: "maxTokens"),
         BadInput(name: "top_p out of range", path: "/generate", body: #"{"prompt": "a", "top_p": 2}"#, status: .badRequest, type: "invalid_request_error", messageContains: "topP"),
+        BadInput(name: "top_k beyond 32 bits (used to trap)", path: "/generate", body: #"{"prompt": "oi", "top_k": 3000000000}"#, status: .badRequest, type: "invalid_request_error", messageContains: "topK must be at most"),
         BadInput(name: "prompt longer than the context", path: "/generate", body: #"{"prompt": "\#(String(repeating: "renovação da carteira ", count: 400))"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "tokens; the context holds at most 1023"),
         BadInput(name: "body over the size limit", path: "/generate", body: #"{"prompt": "\#(String(repeating: "a", count: 3 << 20))"}"#, status: .contentTooLarge, type: "request_too_large", messageContains: "larger"),
         BadInput(name: "chat: no messages", path: "/v1/chat/completions", body: #"{"messages": []}"#, status: .badRequest, type: "invalid_request_error", messageContains: "'messages' is empty"),
