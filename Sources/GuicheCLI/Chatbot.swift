@@ -37,6 +37,7 @@ struct RAGOptions: ParsableArguments {
             chunkSize: chunkSize ?? config.int(forKey: "chunk.size", default: 300),
             chunkOverlap: chunkOverlap ?? config.int(forKey: "chunk.overlap", default: 50),
             batchSize: config.int(forKey: "embedding.batch.size", default: 32),
+            maxRemovedShare: config.double(forKey: "ingest.max.removed.share", default: 0.5),
             topK: topK ?? config.int(forKey: "top.k.results", default: 4),
             refusalThreshold: config.double(forKey: "refusal.threshold").map(Float.init),
             answerMode: config.string(forKey: "answer.mode", default: "extrativa"),
@@ -57,6 +58,9 @@ struct RAGOptions: ParsableArguments {
         }
         guard (1...20).contains(settings.topK) else { throw ValidationError("TOP_K_RESULTS must be within 1...20, got \(settings.topK)") }
         guard (1...256).contains(settings.batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256") }
+        guard (0...1).contains(settings.maxRemovedShare) else {
+            throw ValidationError("INGEST_MAX_REMOVED_SHARE must be within 0...1, got \(settings.maxRemovedShare)")
+        }
         return settings
     }
 }
@@ -68,7 +72,7 @@ struct RAGSettings {
         let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: databaseDirectory, collection: collection))
         let indexer = Indexer(
             dataDirectory: URL(fileURLWithPath: dataDirectory), store: store, embedding: embedding,
-            chunkSize: chunkSize, chunkOverlap: chunkOverlap, batchSize: batchSize, logger: logger)
+            chunkSize: chunkSize, chunkOverlap: chunkOverlap, batchSize: batchSize, maxRemovedShare: maxRemovedShare, logger: logger)
         return KnowledgeBase(
             store: store, embedding: embedding, generation: generation, indexer: indexer, vocabulary: try vocabulary(),
             settings: .init(
@@ -99,6 +103,8 @@ struct RAGSettings {
     var chunkSize: Int
     var chunkOverlap: Int
     var batchSize: Int
+    /// `INGEST_MAX_REMOVED_SHARE`: most of the indexed documents one sync removes unless forced.
+    var maxRemovedShare: Double
     var topK: Int
     /// `REFUSAL_THRESHOLD`: a fixed floor on the best unit's similarity instead of the calibration.
     var refusalThreshold: Float?
@@ -175,6 +181,9 @@ struct Ingest: AsyncParsableCommand {
     @Argument(help: "The folder to index (default DATA_DIR).")
     var folder: String?
 
+    @Flag(help: "Remove the documents deleted from the folder even when they are most of the index (INGEST_MAX_REMOVED_SHARE).")
+    var allowMassRemoval = false
+
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         var settings = try rag.resolve(config)
@@ -194,7 +203,7 @@ struct Ingest: AsyncParsableCommand {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(path.prefix(40).padding(toLength: 40, withPad: " ", startingAt: 0))".utf8))
         }
-        let report = try await chatbot.knowledge.ingest(progress: terminal ? bar : nil)
+        let report = try await chatbot.knowledge.ingest(allowMassRemoval: allowMassRemoval, progress: terminal ? bar : nil)
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }  // the bar's line cleared
         for failure in report.failed { print("failed: \(failure.path): \(failure.reason)") }
         for skip in report.skipped { print("skipped: \(skip.path): \(skip.reason)") }

@@ -8,6 +8,7 @@ let environmentHelp = """
       SYSTEM_PROMPT            the chat model's instructions (ANSWER_MODE=gerada)
       MAX_ANSWER_TOKENS        longest model answer in tokens (default 160)
       EMBEDDING_BATCH_SIZE     texts per embedding pass (default 32)
+      INGEST_MAX_REMOVED_SHARE most of the indexed documents one sync removes unless forced (default 0.5)
       EMBEDDING_LONG_INPUTS    reject (default) or window: texts beyond the embedding model's window
       EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
       LOGS_DIR                 log folder (default app/logs; {host} becomes the host name)

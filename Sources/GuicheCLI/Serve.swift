@@ -167,9 +167,10 @@ struct ServeAll: AsyncParsableCommand {
             parallel: parallel ?? config.int(forKey: "generator.parallel", default: 2), logger: logger)
         try await chatbot.knowledge.load()
         let start = ContinuousClock.now
-        let report = try await chatbot.knowledge.ingest()
-        for failure in report.failed { logger.warning("document not indexed", metadata: ["document": "\(failure.path)", "reason": "\(failure.reason)"]) }
-        logger.info("index ready", metadata: ["report": "\(describe(report))", "took": "\(ContinuousClock.now - start)", "data": "\(ragSettings.dataDirectory)"])
+        if let report = try await startupIngest(chatbot.knowledge, logger: logger) {
+            for failure in report.failed { logger.warning("document not indexed", metadata: ["document": "\(failure.path)", "reason": "\(failure.reason)"]) }
+            logger.info("index ready", metadata: ["report": "\(describe(report))", "took": "\(ContinuousClock.now - start)", "data": "\(ragSettings.dataDirectory)"])
+        }
         let metrics = ServiceMetrics.bootstrappingMetricsSystem()
         let application = Application(
             router: try buildRAGRouter(
@@ -214,8 +215,9 @@ struct ServeRAG: AsyncParsableCommand {
         let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
         let knowledge = try settings.knowledgeBase(embedding: embedding, generation: generation, logger: logger)
         try await knowledge.load()
-        let report = try await knowledge.ingest()
-        logger.info("index ready", metadata: ["report": "\(describe(report))"])
+        if let report = try await startupIngest(knowledge, logger: logger) {
+            logger.info("index ready", metadata: ["report": "\(describe(report))"])
+        }
         let application = Application(
             router: try buildRAGRouter(
                 knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL,
@@ -228,5 +230,17 @@ struct ServeRAG: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "guiche-rag"),
             logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
+    }
+}
+
+/// The sync at startup; when it refuses (a missing data folder, most documents gone) the service
+/// answers from the index it has, and says so.
+func startupIngest(_ knowledge: KnowledgeBase, logger: Logger) async throws -> IngestReport? {
+    do {
+        return try await knowledge.ingest()
+    } catch let refusal as IngestRefusal {
+        let documents = try await knowledge.documents().count
+        logger.warning("startup sync refused: serving the existing index", metadata: ["reason": "\(refusal)", "documents": "\(documents)"])
+        return nil
     }
 }

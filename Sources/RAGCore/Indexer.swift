@@ -30,6 +30,30 @@ public struct IngestReport: Sendable, Codable, Equatable {
     }
 }
 
+/// Why a sync refused to run: it would have emptied or mostly emptied the index by mistake. Nothing
+/// was changed.
+public enum IngestRefusal: Error, Equatable, CustomStringConvertible {
+    /// The data folder does not exist (a typo, an unmounted volume).
+    case missingFolder(String)
+    /// The path given is a file, not a folder.
+    case notAFolder(String)
+    /// More than the allowed share of the indexed documents would be removed.
+    case massRemoval(removing: Int, of: Int, allowedShare: Double)
+
+    public var description: String {
+        switch self {
+        case .missingFolder(let path):
+            "data folder \(path) does not exist: nothing was indexed or removed (the existing index is kept)"
+        case .notAFolder(let path):
+            "\(path) is a file, not a folder: give the data folder (DATA_DIR) that holds it; nothing was indexed or removed"
+        case .massRemoval(let removing, let total, let share):
+            "this sync would remove \(removing) of the \(total) indexed documents (more than \(Int(share * 100)) %): "
+                + "nothing was changed; if the documents were really deleted, force it (guiche ingest --allow-mass-removal, "
+                + "POST /ingest {\"forcar\": true})"
+        }
+    }
+}
+
 /// Keeps a collection equal to a folder: new and changed documents are chunked and embedded,
 /// deleted ones disappear, unchanged ones cost one hash. A different embedding model (name,
 /// dimensions or file) empties the collection first and re-embeds everything (logged).
@@ -40,6 +64,8 @@ public actor Indexer {
     private let chunker: LegalChunker
     private let batchSize: Int
     private let logger: Logger
+    /// Most of the indexed documents one sync may remove without being forced (`INGEST_MAX_REMOVED_SHARE`).
+    public let maxRemovedShare: Double
 
     /// - Parameters:
     ///   - chunkSize, chunkOverlap: `CHUNK_SIZE` / `CHUNK_OVERLAP`, in embedding-model tokens; the
@@ -47,8 +73,9 @@ public actor Indexer {
     ///   - batchSize: texts per embedding call (`EMBEDDING_BATCH_SIZE`).
     public init(
         dataDirectory: URL, store: any IndexStore, embedding: any TextEmbedding,
-        chunkSize: Int, chunkOverlap: Int, batchSize: Int, logger: Logger
+        chunkSize: Int, chunkOverlap: Int, batchSize: Int, maxRemovedShare: Double = 0.5, logger: Logger
     ) {
+        self.maxRemovedShare = maxRemovedShare
         self.dataDirectory = dataDirectory.standardizedFileURL
         self.store = store
         self.embedding = embedding
@@ -74,7 +101,21 @@ public actor Indexer {
 
     /// Brings the collection in line with the folder. `progress` hears (files done, files in all,
     /// the current file) as each file is handled.
-    public func sync(progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
+    /// Syncs the folder into the collection. Refuses (`IngestRefusal`, nothing changed) when the
+    /// folder is missing or is a file, or when it would remove more than `maxRemovedShare` of the
+    /// indexed documents — unless `allowMassRemoval`.
+    public func sync(allowMassRemoval: Bool = false, progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dataDirectory.path, isDirectory: &isFolder) else {
+            throw IngestRefusal.missingFolder(dataDirectory.path)
+        }
+        guard isFolder.boolValue else { throw IngestRefusal.notAFolder(dataDirectory.path) }
+        let (files, skipped) = try scan()
+        let indexed = try await store.documents().map(\.path)
+        let removing = indexed.count { files[$0] == nil }
+        if !allowMassRemoval, removing > 0, Double(removing) > maxRemovedShare * Double(indexed.count) {
+            throw IngestRefusal.massRemoval(removing: removing, of: indexed.count, allowedShare: maxRemovedShare)
+        }
         var report = IngestReport()
         let model = embedding.fingerprint
         let stored = try await store.embeddingModel()
@@ -89,7 +130,6 @@ public actor Indexer {
             try await store.reset(for: model, chunking: chunkingSettings)
         }
         let known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
-        let (files, skipped) = try scan()
         report.skipped = skipped
         for skip in skipped { logger.notice("not indexed", metadata: ["path": "\(skip.path)", "reason": "\(skip.reason)"]) }
         for (done, (path, url)) in files.sorted(by: { $0.key < $1.key }).enumerated() {

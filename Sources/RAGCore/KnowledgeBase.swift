@@ -24,8 +24,8 @@ public actor KnowledgeBase {
 
     /// Syncs the data folder into the index, reloads the vectors and, when the documents changed
     /// (or the collection was never calibrated), calibrates refusals again.
-    public func ingest(progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
-        let report = try await indexer.sync(progress: progress)
+    public func ingest(allowMassRemoval: Bool = false, progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
+        let report = try await indexer.sync(allowMassRemoval: allowMassRemoval, progress: progress)
         try await retriever.reload()
         let changed = !(report.added.isEmpty && report.updated.isEmpty && report.removed.isEmpty)
         try await useCalibration(recomputing: changed)

@@ -140,6 +140,12 @@ struct DocumentsResponse: ResponseEncodable {
     var documentos: [Document]
 }
 
+/// `POST /ingest`'s optional body.
+struct IngestRequest: Decodable {
+    /// Remove the documents deleted from the folder even when they are most of the index.
+    var forcar: Bool?
+}
+
 struct IngestResponse: ResponseEncodable {
     var report: IngestReport
 

@@ -123,8 +123,21 @@ public struct RAGController<Context: RequestContext>: Sendable {
         ).response(from: request, context: context)
     }
 
+    /// `POST /ingest`, optionally `{"forcar": true}` to allow removing most documents; a refused
+    /// sync is a 409 saying why, with nothing changed.
     @Sendable func ingest(request: Request, context: Context) async throws -> IngestResponse {
-        IngestResponse(report: try await knowledge.ingest())
+        var request = request
+        let body = try await request.collectBody(upTo: 4096)
+        var force = false
+        if body.readableBytes > 0 {
+            force = try await JSONRequest.decode(IngestRequest.self, from: Request(head: request.head, body: .init(buffer: body)), context: context)
+                .forcar ?? false
+        }
+        do {
+            return IngestResponse(report: try await knowledge.ingest(allowMassRemoval: force))
+        } catch let refusal as IngestRefusal {
+            throw APIError(status: .conflict, type: "conflict_error", message: "\(refusal)")
+        }
     }
 
     @Sendable func documents(request: Request, context: Context) async throws -> DocumentsResponse {

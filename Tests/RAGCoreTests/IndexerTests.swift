@@ -44,6 +44,29 @@ struct IndexerTests {
         #expect(report.skipped.map(\.reason) == ["unsupported file type (no extension)", "unsupported file type (.xlsx)"])
     }
 
+    @Test("an emptied, missing or mistyped data folder does not wipe the index; forcing removes for real")
+    func noAccidentalWipe() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        _ = try await makeIndexer(data, store: store).sync()
+        let chunks = try await store.chunkCount()
+        for name in Self.sampleFiles.dropFirst() { try FileManager.default.removeItem(at: data.url(name)) }  // 5 of 6 gone
+        await #expect(throws: IngestRefusal.massRemoval(removing: 5, of: 6, allowedShare: 0.5)) {
+            try await makeIndexer(data, store: store).sync()
+        }
+        #expect(try await store.chunkCount() == chunks)
+        let missing = Indexer(dataDirectory: data.url("nao-existe"), store: store, embedding: RAGModels.embedding, chunkSize: 200,
+                              chunkOverlap: 30, batchSize: 16, logger: Logger(label: "test"))
+        await #expect(throws: IngestRefusal.self) { try await missing.sync() }
+        let file = Indexer(dataDirectory: data.url(Self.sampleFiles[0]), store: store, embedding: RAGModels.embedding, chunkSize: 200,
+                           chunkOverlap: 30, batchSize: 16, logger: Logger(label: "test"))
+        await #expect(throws: IngestRefusal.notAFolder(data.url(Self.sampleFiles[0]).standardizedFileURL.path)) { try await file.sync() }
+        #expect(try await store.documents().count == 6)
+        let forced = try await makeIndexer(data, store: store).sync(allowMassRemoval: true)
+        #expect(forced.removed.count == 5)
+        #expect(try await store.documents().map(\.path) == [Self.sampleFiles[0]])
+    }
+
     @Test("editing one file re-embeds only its chunks; deleting one removes its chunks")
     func incremental() async throws {
         let data = try SampleData()

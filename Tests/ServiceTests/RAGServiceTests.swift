@@ -103,6 +103,44 @@ struct RAGServiceTests {
         }
     }
 
+    /// A generation that must not be called.
+    struct NoGeneration: TextGeneration {
+        func stream(messages: [ChatMessage], parameters: SamplingParameters) async throws -> AsyncThrowingStream<GenerationEvent, Error> {
+            throw CancellationError()
+        }
+    }
+
+    @Test("POST /ingest refuses with 409, changing nothing, when most documents vanished; {\"forcar\": true} removes them")
+    func ingestRefusesMassRemoval() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-ingest-\(UUID())")
+        try FileManager.default.copyItem(at: TestModels.root.appendingPathComponent("data"), to: data)
+        let embedding = try LocalEmbedding(embedder: Embedder(model: TestModels.e5, configuration: .init(threads: 2)))
+        let store = try SQLiteIndexStore(path: nil)
+        let indexer = Indexer(dataDirectory: data, store: store, embedding: embedding, chunkSize: 300, chunkOverlap: 50,
+                              batchSize: 16, logger: Logger(label: "test"))
+        let knowledge = KnowledgeBase(store: store, embedding: embedding, generation: NoGeneration(), indexer: indexer, settings: .init())
+        _ = try await knowledge.ingest()
+        for name in try FileManager.default.contentsOfDirectory(atPath: data.path).sorted().dropFirst() {
+            try FileManager.default.removeItem(at: data.appendingPathComponent(name))
+        }
+        let app = Application(router: try buildRAGRouter(knowledge: knowledge, embeddingModelName: "e5", chatModelName: "", metrics: ServiceMetrics()))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/ingest", method: .post) { response in
+                #expect(response.status == .conflict)
+                #expect(String(buffer: response.body).contains("would remove 5 of the 6"), "\(String(buffer: response.body))")
+            }
+            #expect(try await knowledge.documents().count == 6)
+            try await client.execute(uri: "/ingest", method: .post, body: ByteBuffer(string: #"{"forcar": true}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#""removed":["#))
+            }
+            #expect(try await knowledge.documents().count == 1)
+            try await client.execute(uri: "/ingest", method: .post, body: ByteBuffer(string: #"{"forcar": "sim"}"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
     @Test("a question carrying turn markers and an order does not get the injected answer")
     func injection() async throws {
         _ = try await Self.knowledge.ingest()
