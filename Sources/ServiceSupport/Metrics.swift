@@ -71,31 +71,3 @@ extension Duration {
     }
 }
 
-/// Records `http_requests_total` and `http_request_duration_seconds` for every request, labelled
-/// with the matched route pattern (`unmatched` for unknown paths, so labels stay bounded).
-public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: ServiceMetrics
-
-    public init(metrics: ServiceMetrics) {
-        self.metrics = metrics
-    }
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            record(request, context, status: response.status.code, start: start)
-            return response
-        } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            record(request, context, status: status, start: start)
-            throw error
-        }
-    }
-
-    private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
-        metrics.recordRequest(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status,
-            duration: ContinuousClock.now - start)
-    }
-}

@@ -26,11 +26,10 @@ public enum ServiceLogging {
     ) throws -> Logger {
         let file = try RotatingLogFile(path: path, maxBytes: maxBytes, keep: keep)
         LoggingSystem.bootstrap { label in
-            switch format {
-            case .text:
-                MultiplexLogHandler([StreamLogHandler.standardOutput(label: label), RotatingFileLogHandler(label: label, file: file)])
-            case .json:
-                MultiplexLogHandler([JSONLogHandler(label: label, write: { print($0) }), JSONLogHandler(label: label, write: file.write)])
+            let toFile = LineLogHandler(label: label, format: format, write: file.write)
+            return switch format {
+            case .text: MultiplexLogHandler([StreamLogHandler.standardOutput(label: label), toFile])
+            case .json: MultiplexLogHandler([LineLogHandler(label: label, format: .json, write: { print($0) }), toFile])
             }
         }
         var logger = Logger(label: label)
@@ -94,39 +93,19 @@ public final class RotatingLogFile: Sendable {
     }
 }
 
-/// A swift-log handler writing one line per message to a `RotatingLogFile`.
-public struct RotatingFileLogHandler: LogHandler {
+/// A swift-log handler writing one line per message, as text (`time level label: message key=value
+/// …`) or as one JSON object (`LOG_FORMAT=json`: `time`, `level`, `label`, `message` and the
+/// metadata's keys, numbers as numbers), to a `RotatingLogFile` or standard output.
+public struct LineLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     private let label: String
-    private let file: RotatingLogFile
-
-    public init(label: String, file: RotatingLogFile) {
-        self.label = label
-        self.file = file
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let details = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        file.write("\(Date().ISO8601Format()) \(event.level) \(label): \(event.message)\(details)")
-    }
-}
-
-/// A swift-log handler writing one JSON object per message (`LOG_FORMAT=json`), for log collectors.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    private let label: String
+    private let format: ServiceLogging.Format
     private let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void) {
+    public init(label: String, format: ServiceLogging.Format, write: @escaping @Sendable (String) -> Void) {
         self.label = label
+        self.format = format
         self.write = write
     }
 
@@ -136,20 +115,27 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        write(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)",
-                        metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        write(Self.line(format: format, time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged))
     }
 
-    /// The JSON object of one message: its fixed fields, then the metadata (numbers stay numbers).
-    static func line(time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
-        var object: [String: Any] = [:]
-        for (key, value) in metadata { object[key] = Self.json(value) }
-        object["time"] = time.ISO8601Format()
-        object["level"] = level.rawValue
-        object["label"] = label
-        object["message"] = message
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+    static func line(
+        format: ServiceLogging.Format, time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
+    ) -> String {
+        switch format {
+        case .text:
+            let details = metadata.isEmpty ? "" : " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "\(time.ISO8601Format()) \(level) \(label): \(message)\(details)"
+        case .json:
+            var object: [String: Any] = [:]
+            for (key, value) in metadata { object[key] = json(value) }
+            object["time"] = time.ISO8601Format()
+            object["level"] = level.rawValue
+            object["label"] = label
+            object["message"] = message
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
     }
 
     private static func json(_ value: Logger.Metadata.Value) -> Any {

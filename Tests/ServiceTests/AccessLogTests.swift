@@ -11,8 +11,8 @@ import Testing
 struct AccessLogTests {
     @Test("a JSON log line holds the fixed fields and the metadata, numbers as numbers")
     func jsonLine() throws {
-        let line = JSONLogHandler.line(
-            time: Date(timeIntervalSince1970: 0), level: .info, label: "guiche.rag", message: "request",
+        let line = LineLogHandler.line(
+            format: .json, time: Date(timeIntervalSince1970: 0), level: .info, label: "guiche.rag", message: "request",
             metadata: ["route": "/chat", "status": "200", "duration_ms": "12.5"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["message"] as? String == "request")
@@ -28,9 +28,9 @@ struct AccessLogTests {
     func accessLines() async throws {
         let lines = Mutex<[String]>([])
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: RequestOutcomeMiddleware { outcome, logger in outcome.log(to: logger) })
         router.get("/items/{id}") { _, _ in "ok" }
-        var logger = Logger(label: "test") { label in JSONLogHandler(label: label) { line in lines.withLock { $0.append(line) } } }
+        var logger = Logger(label: "test") { label in LineLogHandler(label: label, format: .json) { line in lines.withLock { $0.append(line) } } }
         logger.logLevel = .info
         let app = Application(router: router, logger: logger)
         try await app.test(.router) { client in
