@@ -1,4 +1,5 @@
 import Foundation
+import RAGCore
 
 /// How one question went.
 public struct QuestionResult: Sendable, Codable {

@@ -50,18 +50,6 @@ public struct EvalAnswer: Sendable {
     }
 }
 
-/// How strongly the best evidence unit supported the question (see `Evidence`).
-public struct EvidenceStrength: Sendable, Codable {
-    public var similarity: Float
-    public var passageSimilarity: Float
-    public var keywordSupport: Double
-    public var lacksAskedFigure: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case similarity = "semelhanca", passageSimilarity = "semelhanca_trecho", keywordSupport = "palavras"
-        case lacksAskedFigure = "falta_numero_pedido"
-    }
-}
 
 /// What is evaluated: the chatbot in this process or a running rag service.
 public protocol EvalTarget: Sendable {
@@ -90,9 +78,7 @@ public struct KnowledgeBaseTarget: EvalTarget {
         let evidence = answer.evidence
         return EvalAnswer(
             text: answer.text, refused: answer.refused, sources: answer.sources.map(EvalSource.init),
-            evidence: evidence.units.map { "\($0.citation): \($0.text)" }, mode: answer.mode.rawValue,
-            strength: EvidenceStrength(
-                similarity: evidence.similarity, passageSimilarity: evidence.passageSimilarity, keywordSupport: evidence.keywordSupport, lacksAskedFigure: evidence.lacksAskedFigure),
+            evidence: evidence.units.map(\.cited), mode: answer.mode.rawValue, strength: evidence.strength,
             firstToken: answer.timings.timeToFirstToken, generation: answer.timings.generation)
     }
 }

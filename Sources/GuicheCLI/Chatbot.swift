@@ -106,7 +106,7 @@ struct RAGSettings {
     /// `INGEST_MAX_REMOVED_SHARE`: most of the indexed documents one sync removes unless forced.
     var maxRemovedShare: Double
     var topK: Int
-    /// `REFUSAL_THRESHOLD`: a fixed floor on the best unit's similarity instead of the calibration.
+    /// `REFUSAL_THRESHOLD`: a fixed floor on the best passage's similarity instead of the calibration.
     var refusalThreshold: Float?
     /// `ANSWER_MODE`: "gerada" (the chat model writes, checked against the evidence) or "extrativa".
     var answerMode: String

@@ -18,7 +18,7 @@ public struct AnswerVerifier: Sendable {
     static let minimumTermSupport = 0.75
 
     public init(evidence: [EvidenceUnit], question: String) {
-        self.init(evidence: evidence.map { "\($0.citation): \($0.text)" }, question: question)
+        self.init(evidence: evidence.map(\.cited), question: question)
     }
 
     /// A verifier for answers to `question` from `evidence` texts.

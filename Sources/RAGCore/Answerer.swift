@@ -85,7 +85,7 @@ public struct Answerer: Sendable {
         public var systemPrompt: String
         /// `TOP_K_RESULTS`: sources retrieved for a question.
         public var topK: Int
-        /// Fixed refusal floor on the best unit's similarity; nil uses the collection's calibration.
+        /// Fixed refusal floor on the best passage's similarity; nil uses the collection's calibration.
         public var refusalThreshold: Float?
         /// Extractive answers only: the chat model is never called. The default: measured on the
         /// project's question set, the 0.5B chat model's sentences that pass verification are
@@ -146,7 +146,7 @@ public struct Answerer: Sendable {
     }
 
     static func prompt(question: String, evidence: [EvidenceUnit]) -> String {
-        let context = evidence.enumerated().map { index, unit in "[\(index + 1)] \(unit.citation): \(unit.text)" }
+        let context = evidence.enumerated().map { index, unit in "[\(index + 1)] \(unit.cited)" }
             .joined(separator: "\n")
         return "Trechos:\n\(context)\n\nPergunta: \(question)"
     }

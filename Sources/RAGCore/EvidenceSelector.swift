@@ -5,6 +5,15 @@ public struct Evidence: Sendable, Equatable {
     /// The chosen units in reading order (by source, then position), each parent before the
     /// inciso or alínea it introduces.
     public var units: [EvidenceUnit]
+    public var strength: EvidenceStrength
+
+    public static let none = Evidence(
+        units: [], strength: .init(similarity: 0, passageSimilarity: 0, keywordSupport: 0, lacksAskedFigure: true))
+}
+
+/// How strongly the evidence supports a question: what refusal decides on, and what `guiche eval`
+/// reports per question (Portuguese keys).
+public struct EvidenceStrength: Sendable, Equatable, Codable {
     /// Cosine similarity between the question and the best unit.
     public var similarity: Float
     /// Cosine similarity between the question and its best passage (what calibration measures).
@@ -14,7 +23,10 @@ public struct Evidence: Sendable, Equatable {
     /// The question asks for a kind of figure (a duration, an amount …) and no chosen unit states one.
     public var lacksAskedFigure: Bool
 
-    public static let none = Evidence(units: [], similarity: 0, passageSimilarity: 0, keywordSupport: 0, lacksAskedFigure: true)
+    enum CodingKeys: String, CodingKey {
+        case similarity = "semelhanca", passageSimilarity = "semelhanca_trecho", keywordSupport = "palavras"
+        case lacksAskedFigure = "falta_numero_pedido"
+    }
 }
 
 /// Chooses, from the retrieved sources, the few legal units (caput, §, inciso, alínea; sentences
@@ -65,8 +77,9 @@ public struct EvidenceSelector: Sendable {
         let best = order[0]
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
-            similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
-            lacksAskedFigure: asked != nil && !chosen.contains { states[$0] })
+            strength: .init(
+                similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
+                lacksAskedFigure: asked != nil && !chosen.contains { states[$0] }))
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):

@@ -30,6 +30,9 @@ public struct EvidenceUnit: Sendable, Equatable, Codable {
 }
 
 extension EvidenceUnit {
+    /// "citation: text", as the unit is given to the model and checked against.
+    public var cited: String { "\(citation): \(text)" }
+
     /// The units of `source`, in its order: one per legal device; outside legislation one per line
     /// (a table row, a list item), long lines split into sentences.
     public static func units(of source: RetrievedSource, index: Int) -> [EvidenceUnit] {

@@ -111,10 +111,10 @@ public actor Indexer {
         }
         guard isFolder.boolValue else { throw IngestRefusal.notAFolder(dataDirectory.path) }
         let (files, skipped) = try scan()
-        let indexed = try await store.documents().map(\.path)
-        let removing = indexed.count { files[$0] == nil }
-        if !allowMassRemoval, removing > 0, Double(removing) > maxRemovedShare * Double(indexed.count) {
-            throw IngestRefusal.massRemoval(removing: removing, of: indexed.count, allowedShare: maxRemovedShare)
+        var known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
+        let removing = known.keys.count { files[$0] == nil }
+        if !allowMassRemoval, removing > 0, Double(removing) > maxRemovedShare * Double(known.count) {
+            throw IngestRefusal.massRemoval(removing: removing, of: known.count, allowedShare: maxRemovedShare)
         }
         var report = IngestReport()
         let model = embedding.fingerprint
@@ -128,8 +128,8 @@ public actor Indexer {
                 report.fullReembed = true
             }
             try await store.reset(for: model, chunking: chunkingSettings)
+            known = [:]
         }
-        let known = Dictionary(uniqueKeysWithValues: try await store.documents().map { ($0.path, $0) })
         report.skipped = skipped
         for skip in skipped { logger.notice("not indexed", metadata: ["path": "\(skip.path)", "reason": "\(skip.reason)"]) }
         for (done, (path, url)) in files.sorted(by: { $0.key < $1.key }).enumerated() {

@@ -16,12 +16,12 @@ public struct RefusalPolicy: Sendable, Codable, Equatable {
     /// Whether `evidence` answers the question: close enough, and stating the kind of figure the
     /// question asks for ("em quantos dias?" is not answered by a passage without a duration).
     public func isAnswerable(_ evidence: Evidence) -> Bool {
-        !evidence.units.isEmpty && evidence.passageSimilarity >= similarityFloor && !evidence.lacksAskedFigure
+        isClose(evidence) && !evidence.strength.lacksAskedFigure
     }
 
     /// Whether a refused question still found something worth naming ("the closest passage is …").
     public func isClose(_ evidence: Evidence) -> Bool {
-        !evidence.units.isEmpty && evidence.passageSimilarity >= similarityFloor
+        !evidence.units.isEmpty && evidence.strength.passageSimilarity >= similarityFloor
     }
 }
 

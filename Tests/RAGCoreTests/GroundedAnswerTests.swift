@@ -46,6 +46,13 @@ struct GroundedAnswerTests {
         return knowledge
     }
 
+    /// `question` answered over the sample documents with a generator scripted to reply `reply`.
+    static func answer(_ question: String, modelReplies reply: String) async throws -> (Answer, ScriptedGeneration) {
+        let generation = ScriptedGeneration(reply)
+        let answer = try await knowledge(generation).answerer.answer(question: question)
+        return (answer, generation)
+    }
+
     @Test("a statute's devices become units with full citations; annotations and void devices are left out")
     func units() {
         let source = RetrievedSource(
@@ -128,9 +135,7 @@ struct GroundedAnswerTests {
 
     @Test("a model answer with an invented figure is dropped and the evidence is quoted instead")
     func inventedFigure() async throws {
-        let generation = ScriptedGeneration("A segunda via custa R$ 150,00 [1].")
-        let knowledge = try await Self.knowledge(generation)
-        let answer = try await knowledge.answerer.answer(question: "Quanto custa a segunda via da CNH?")
+        let (answer, generation) = try await Self.answer("Quanto custa a segunda via da CNH?", modelReplies: "A segunda via custa R$ 150,00 [1].")
         #expect(generation.callCount == 1)
         #expect(answer.mode == .extractive)
         #expect(!answer.text.contains("150"))
@@ -141,9 +146,8 @@ struct GroundedAnswerTests {
 
     @Test("a supported model sentence is kept, with the evidence quoted under it")
     func supportedSentenceKept() async throws {
-        let generation = ScriptedGeneration("A segunda via da CNH custa R$ 98,70 [1]. Também custa R$ 10,00 de frete.")
-        let knowledge = try await Self.knowledge(generation)
-        let answer = try await knowledge.answerer.answer(question: "Quanto custa a segunda via da CNH?")
+        let (answer, generation) = try await Self.answer(
+            "Quanto custa a segunda via da CNH?", modelReplies: "A segunda via da CNH custa R$ 98,70 [1]. Também custa R$ 10,00 de frete.")
         #expect(answer.mode == .generated)
         #expect(answer.text.hasPrefix("A segunda via da CNH custa R$ 98,70 [1]."), "\(answer.text)")
         #expect(!answer.text.contains("10,00"))
@@ -156,9 +160,8 @@ struct GroundedAnswerTests {
 
     @Test("a model that declines although the evidence is strong does not get the last word")
     func declineBecomesExtractive() async throws {
-        let generation = ScriptedGeneration("Não encontrei essa informação nos documentos disponíveis.")
-        let knowledge = try await Self.knowledge(generation)
-        let answer = try await knowledge.answerer.answer(question: "Qual o procedimento para renovação da CNH?")
+        let (answer, generation) = try await Self.answer(
+            "Qual o procedimento para renovação da CNH?", modelReplies: "Não encontrei essa informação nos documentos disponíveis.")
         #expect(generation.callCount == 1)
         #expect(!answer.refused)
         #expect(answer.mode == .extractive)

@@ -50,4 +50,23 @@ struct ConfigurationDocsTests {
             #expect(help.contains(name), "\(name) is read but no --help names it")
         }
     }
+
+    @Test("a bad value of a new setting stops the command with a message naming it", arguments: [
+        (["ingest"], "ANSWER_MODE", "livre"), (["ingest"], "REFUSAL_THRESHOLD", "2"), (["ingest"], "INGEST_MAX_REMOVED_SHARE", "1.5"),
+        (["serve", "embedding", "--port", "18999"], "LOG_FORMAT", "xml"),
+    ])
+    func badSetting(command: [String], variable: String, value: String) throws {
+        let process = Process()
+        let pipe = Pipe()
+        process.executableURL = TestModels.root.appendingPathComponent(".build/debug/guiche")
+        process.arguments = command
+        process.environment = ProcessInfo.processInfo.environment.merging([variable: value, "LOGS_DIR": NSTemporaryDirectory() + "guiche-bad-setting"]) { $1 }
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(output.contains("\(variable) must be"), "\(output)")
+    }
 }
