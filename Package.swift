@@ -62,12 +62,29 @@ let package = Package(
         ),
         /// `guiche eval`: question sets, scoring (hit@k, MRR, key facts, refusals) and reports.
         .target(name: "Evaluation", dependencies: ["RAGCore"]),
+        /// The services' contract: every request, response, event and health type of the embedding
+        /// and generator services (OpenAI's chat completions included), the error body, and the
+        /// Server-Sent Events framing, shared by the servers and their clients.
+        .target(
+            name: "GuicheAPI",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")]
+        ),
+        /// Typed clients of the model services over their replicas, and the RAG core's models
+        /// behind them (`RemoteEmbedding`, `RemoteGeneration`).
+        .target(
+            name: "ServiceClients",
+            dependencies: [
+                "GuicheAPI", "ServiceSupport", "RAGCore", "LlamaRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// What every HTTP service shares: OpenAI-shaped JSON errors, request decoding, metrics,
         /// configuration and logging.
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "LlamaRuntime",
+                "LlamaRuntime", "GuicheAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -79,22 +96,25 @@ let package = Package(
         /// embedding-service: `POST /embed`, `POST /v1/embeddings`.
         .target(
             name: "EmbeddingService",
-            dependencies: ["LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["LlamaRuntime", "ServiceSupport", "GuicheAPI", .product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("openapi.yaml")]
         ),
         /// generator-service: `POST /generate`, `POST /v1/chat/completions`.
         .target(
             name: "GeneratorService",
-            dependencies: ["LlamaRuntime", "ServiceSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "LlamaRuntime", "ServiceSupport", "GuicheAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("openapi.yaml")]
         ),
         /// rag-service: `POST /chat`, `/ingest`, `/documents` over the RAG core.
         .target(
             name: "RAGService",
             dependencies: [
-                "RAGCore", "LlamaRuntime", "ServiceSupport",
+                "RAGCore", "LlamaRuntime", "ServiceSupport", "GuicheAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("openapi.yaml")]
         ),
@@ -109,6 +129,8 @@ let package = Package(
                 "RAGService",
                 "RAGCore",
                 "Evaluation",
+                "GuicheAPI",
+                "ServiceClients",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -146,10 +168,12 @@ let package = Package(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport"]
         ),
+        .testTarget(name: "GuicheAPITests", dependencies: ["GuicheAPI"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [
                 "EmbeddingService", "GeneratorService", "RAGService", "RAGCore", "ServiceSupport", "LlamaRuntime", "TestSupport",
+                "GuicheAPI", "ServiceClients",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

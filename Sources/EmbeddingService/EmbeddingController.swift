@@ -1,4 +1,5 @@
 import Foundation
+import GuicheAPI
 import Hummingbird
 import LlamaRuntime
 import ServiceSupport
@@ -43,7 +44,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if let dimensions = body.dimensions, dimensions != embedder.dimensions {
             throw APIError.invalidRequest("this model gives \(embedder.dimensions) dimensions; 'dimensions' cannot change that", param: "dimensions")
         }
-        let result = try await batcher.embed(prefixes.apply(to: texts, kind: body.inputType ?? .document))
+        let result = try await batcher.embed(prefixes.apply(to: texts, kind: body.inputType.map(EmbeddingInputKind.init) ?? .document))
         let base64 = body.encodingFormat == .base64
         return OpenAIEmbeddingResponse(
             data: result.embeddings.enumerated().map { index, vector in

@@ -1,6 +1,8 @@
 import Foundation
+import GuicheAPI
 import Hummingbird
 import LlamaRuntime
+import Logging
 import ServiceSupport
 
 private let chatRoles: Set<String> = ["system", "user", "assistant", "developer"]
@@ -49,7 +51,8 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
         let created = Int(Date().timeIntervalSince1970)
         let model = body.model ?? generator.model.name
         if body.stream == true {
-            return streamedResponse(stream, id: id, created: created, model: model, includeUsage: body.streamOptions?.includeUsage == true)
+            return streamedResponse(
+                stream, id: id, created: created, model: model, includeUsage: body.streamOptions?.includeUsage == true, logger: context.logger)
         }
         let completion = try await collect(stream)
         let response = ChatCompletionResponse(
@@ -86,41 +89,29 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
     }
 
     /// Server-Sent Events: a role chunk, content chunks, a final chunk with the finish reason,
-    /// optionally a usage chunk, then `data: [DONE]`. If the client goes away, the write fails,
-    /// the stream is dropped and its generation stops.
+    /// optionally a usage chunk, then `data: [DONE]` (an error event before it when generation
+    /// fails). If the client goes away, the write fails, the stream is dropped and its generation stops.
     private func streamedResponse(
-        _ stream: AsyncThrowingStream<GenerationEvent, Error>, id: String, created: Int, model: String, includeUsage: Bool
+        _ stream: AsyncThrowingStream<GenerationEvent, Error>, id: String, created: Int, model: String, includeUsage: Bool, logger: Logger
     ) -> Response {
         let metrics = self.metrics
-        let body = ResponseBody { writer in
-            func send(_ chunk: some Encodable) async throws {
-                try await writer.write(ServerSentEvent.data(chunk))
-            }
+        return EventStream.response(logger: logger) { send in
             func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                 ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
             }
             try await send(chunk(.init(role: "assistant", content: "")))
-            do {
-                for try await event in stream {
-                    switch event {
-                    case .text(let piece):
-                        try await send(chunk(.init(content: piece)))
-                    case .finished(let summary):
-                        metrics.record(summary)
-                        try await send(chunk(.init(), finish: summary.finishReason.rawValue))
-                        if includeUsage {
-                            try await send(ChatCompletionChunk(
-                                id: id, created: created, model: model, usage: Usage(summary.usage), timings: .init(summary)))
-                        }
+            for try await event in stream {
+                switch event {
+                case .text(let piece):
+                    try await send(chunk(.init(content: piece)))
+                case .finished(let summary):
+                    metrics.record(summary)
+                    try await send(chunk(.init(), finish: summary.finishReason.rawValue))
+                    if includeUsage {
+                        try await send(ChatCompletionChunk(id: id, created: created, model: model, usage: Usage(summary.usage), timings: .init(summary)))
                     }
                 }
-            } catch let error as LlamaError {
-                let apiError = APIError(error)
-                try await send(APIError.Body(error: .init(message: apiError.message, type: apiError.type)))
             }
-            try await writer.write(ServerSentEvent.done)
-            try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: ServerSentEvent.headers, body: body)
     }
 }

@@ -6,6 +6,7 @@ import GeneratorService
 import Hummingbird
 import LlamaRuntime
 import Logging
+import ServiceClients
 import ServiceLifecycle
 import RAGCore
 import RAGService
@@ -175,7 +176,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = Application(
             router: try buildRAGRouter(
                 knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
-                metrics: metrics),
+                metrics: metrics, generator: chatbot.generator),
             configuration: .init(address: .hostname(host, port: port), serverName: "guiche"),
             logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])

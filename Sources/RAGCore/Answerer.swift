@@ -55,6 +55,8 @@ public struct Answer: Sendable {
     public var evidence: Evidence
     public var mode: AnswerMode
     public var timings: Timings
+    /// The generator's account, when the chat model was called.
+    public var generation: GenerationSummary?
 
     /// True when the chatbot declined for lack of evidence.
     public var refused: Bool { mode == .refusal }
@@ -251,7 +253,7 @@ public struct Answerer: Sendable {
         var text = ""
         var firstToken: ContinuousClock.Instant?
         var mode = AnswerMode.refusal
-        var generatorTime = Duration.zero
+        var generation: GenerationSummary?
         for try await event in stream.events {
             switch event {
             case .text(let piece):
@@ -259,7 +261,7 @@ public struct Answerer: Sendable {
                 text += piece
             case .finished(let finished, let summary):
                 mode = finished
-                generatorTime = summary?.totalTime ?? .zero
+                generation = summary
             }
         }
         let end = ContinuousClock.now
@@ -267,6 +269,7 @@ public struct Answerer: Sendable {
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), sources: stream.sources, evidence: stream.evidence, mode: mode,
             timings: .init(
                 retrieval: retrieved - start, embedding: stream.embeddingTime, timeToFirstToken: firstToken.map { $0 - retrieved },
-                generation: end - retrieved, model: stream.embeddingTime + generatorTime))
+                generation: end - retrieved, model: stream.embeddingTime + (generation?.totalTime ?? .zero)),
+            generation: generation)
     }
 }

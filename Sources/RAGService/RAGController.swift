@@ -1,6 +1,8 @@
 import Foundation
+import GuicheAPI
 import Hummingbird
 import LlamaRuntime
+import Logging
 import RAGCore
 import ServiceSupport
 
@@ -36,7 +38,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
     @Sendable func chat(request: Request, context: Context) async throws -> Response {
         let body = try await JSONRequest.decode(ChatRequest.self, from: request, context: context)
         let question = try Self.check(body.pergunta, topK: body.topK)
-        if body.stream == true { return try await streamed(question: question, topK: body.topK) }
+        if body.stream == true { return try await streamed(question: question, topK: body.topK, logger: context.logger) }
         let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
         metrics.record(answer)
         return try ChatResponse(
@@ -57,34 +59,29 @@ public struct RAGController<Context: RequestContext>: Sendable {
 
     @Sendable func chatStream(request: Request, context: Context) async throws -> Response {
         let body = try await JSONRequest.decode(ChatRequest.self, from: request, context: context)
-        return try await streamed(question: try Self.check(body.pergunta, topK: body.topK), topK: body.topK)
+        return try await streamed(question: try Self.check(body.pergunta, topK: body.topK), topK: body.topK, logger: context.logger)
     }
 
     /// Server-Sent Events: `{"fontes": [...]}` first, then `{"texto": "..."}` pieces, then
-    /// `{"modo": "...", "recusada": bool}`, then `[DONE]`.
-    private func streamed(question: String, topK: Int?) async throws -> Response {
+    /// `{"modo": "...", "recusada": bool}`, then `[DONE]` (an error event before it when the
+    /// answer fails midway).
+    private func streamed(question: String, topK: Int?, logger: Logger) async throws -> Response {
+        let start = ContinuousClock.now
         let stream = try await knowledge.answerer.stream(question: question, topK: topK)
+        let retrieved = ContinuousClock.now
         let fontes = Fonte.list(stream.sources, evidence: stream.evidence.units)
-        let body = ResponseBody { writer in
-            func send(_ value: some Encodable) async throws {
-                try await writer.write(ServerSentEvent.data(value))
-            }
+        let metrics = self.metrics
+        return EventStream.response(logger: logger) { send in
             try await send(["fontes": fontes])
-            do {
-                for try await event in stream.events {
-                    switch event {
-                    case .text(let piece): try await send(["texto": piece])
-                    case .finished(let mode, _): try await send(StreamEnd(modo: mode, recusada: mode == .refusal))
-                    }
+            let timing = metrics.streamTiming(start: start, retrieved: retrieved)
+            for try await event in stream.events {
+                timing.observe(event)
+                switch event {
+                case .text(let piece): try await send(["texto": piece])
+                case .finished(let mode, _): try await send(StreamEnd(modo: mode, recusada: mode == .refusal))
                 }
-            } catch let error as LlamaError {
-                let apiError = APIError(error)
-                try await send(APIError.Body(error: .init(message: apiError.message, type: apiError.type)))
             }
-            try await writer.write(ServerSentEvent.done)
-            try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: ServerSentEvent.headers, body: body)
     }
 
     @Sendable func chatCompletions(request: Request, context: Context) async throws -> Response {
@@ -97,26 +94,28 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let created = Int(Date().timeIntervalSince1970)
         let model = body.model ?? "guiche"
         if body.stream == true {
+            let start = ContinuousClock.now
             let stream = try await knowledge.answerer.stream(question: question)
+            let retrieved = ContinuousClock.now
             let fontes = Fonte.list(stream.sources, evidence: stream.evidence.units)
-            let response = ResponseBody { writer in
+            let metrics = self.metrics
+            return EventStream.response(logger: context.logger) { send in
                 func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                     ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
                 }
-                try await writer.write(ServerSentEvent.data(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes)))
+                try await send(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes))
+                let timing = metrics.streamTiming(start: start, retrieved: retrieved)
                 for try await event in stream.events {
+                    timing.observe(event)
                     switch event {
-                    case .text(let piece): try await writer.write(ServerSentEvent.data(chunk(.init(content: piece))))
-                    case .finished(_, let summary):
-                        try await writer.write(ServerSentEvent.data(chunk(.init(), finish: summary?.finishReason.rawValue ?? "stop")))
+                    case .text(let piece): try await send(chunk(.init(content: piece)))
+                    case .finished(_, let summary): try await send(chunk(.init(), finish: summary?.finishReason.rawValue ?? "stop"))
                     }
                 }
-                try await writer.write(ServerSentEvent.done)
-                try await writer.finish(nil)
             }
-            return Response(status: .ok, headers: ServerSentEvent.headers, body: response)
         }
         let answer = try await knowledge.answerer.answer(question: question)
+        metrics.record(answer)
         return try WithSources(
             completion: ChatCompletionResponse(id: id, created: created, model: model, content: answer.text, finishReason: "stop", usage: nil),
             fontes: Fonte.list(answer.sources, evidence: answer.evidence.units)

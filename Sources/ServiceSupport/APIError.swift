@@ -1,4 +1,5 @@
 import Foundation
+import GuicheAPI
 import Hummingbird
 import LlamaRuntime
 
@@ -32,30 +33,13 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
     public var description: String { "\(status.code) \(type): \(message)" }
 
-    public struct Body: Encodable {
-        public struct Detail: Encodable {
-            var message: String
-            var type: String
-            var param: String?
-            var code: String?
-
-            public init(message: String, type: String, param: String? = nil, code: String? = nil) {
-                self.message = message
-                self.type = type
-                self.param = param
-                self.code = code
-            }
-        }
-        var error: Detail
-
-        public init(error: Detail) {
-            self.error = error
-        }
+    /// The JSON this error is answered with (and sent as the error event of a failed stream).
+    public var body: ErrorBody {
+        ErrorBody(error: .init(message: message, type: type, param: param))
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSONEncoder().encode(
-            Body(error: .init(message: message, type: type, param: param, code: nil)), from: request, context: context)
+        var response = try JSONEncoder().encode(body, from: request, context: context)
         response.status = status
         response.headers.append(contentsOf: headers)
         return response
@@ -73,6 +57,8 @@ extension APIError {
             self = APIError(llama: error)
         case let error as UpstreamUnavailable:
             self = APIError(status: .serviceUnavailable, type: "service_unavailable", message: error.description, headers: [.retryAfter: "5"])
+        case let error as UpstreamRejected:
+            self = APIError(status: .badGateway, type: "upstream_error", message: error.description)
         case let error as DecodingError:
             self = .invalidRequest(JSONRequest.describe(error), param: JSONRequest.path(of: error))
         case let error as HTTPError:
@@ -142,4 +128,21 @@ public struct UpstreamUnavailable: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "the \(service) service at \(url) is unavailable: \(reason)" }
+}
+
+/// A model service refused a request this service built (HTTP 4xx): not the caller's fault, so it
+/// is answered 502 rather than passed on as the caller's own 400.
+public struct UpstreamRejected: Error, Sendable, CustomStringConvertible {
+    public var service: String
+    public var status: Int
+    /// The model service's own message.
+    public var reason: String
+
+    public init(service: String, status: Int, reason: String) {
+        self.service = service
+        self.status = status
+        self.reason = reason
+    }
+
+    public var description: String { "the \(service) service refused a request built for it (HTTP \(status)): \(reason)" }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 
 /// What became of one request: its route pattern (`unmatched` when none), method, path, status and
-/// duration (a streamed response's is until its headers are sent).
+/// duration (until the response's last byte is written, a streamed answer's included).
 public struct RequestOutcome: Sendable {
     public var requestID: String
     public var route: String
@@ -24,17 +24,30 @@ public struct RequestOutcomeMiddleware<Context: RequestContext>: RouterMiddlewar
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        func outcome(_ status: Int) -> RequestOutcome {
-            RequestOutcome(
-                requestID: "\(context.id)", route: context.endpointPath ?? "unmatched", method: request.method.rawValue,
-                path: request.uri.path, status: status, duration: ContinuousClock.now - start)
+        let requestID = "\(context.id)", method = request.method.rawValue, path = request.uri.path, logger = context.logger
+        let observe = self.observe
+        @Sendable func report(_ status: Int, route: String) {
+            observe(
+                RequestOutcome(
+                    requestID: requestID, route: route, method: method, path: path, status: status, duration: ContinuousClock.now - start),
+                logger)
         }
         do {
-            let response = try await next(request, context)
-            observe(outcome(response.status.code), context.logger)
+            var response = try await next(request, context)
+            // Reported once the body is written: a streamed answer's duration is the whole stream's.
+            let body = response.body, status = response.status.code, route = context.endpointPath ?? "unmatched"
+            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+                do {
+                    try await body.write(writer)
+                    report(status, route: route)
+                } catch {
+                    report(status, route: route)
+                    throw error
+                }
+            }
             return response
         } catch {
-            observe(outcome((error as? any HTTPResponseError)?.status.code ?? 500), context.logger)
+            report((error as? any HTTPResponseError)?.status.code ?? 500, route: context.endpointPath ?? "unmatched")
             throw error
         }
     }

@@ -18,19 +18,3 @@ public func makeServiceRouter(
     return router
 }
 
-/// Server-Sent Events framing.
-public enum ServerSentEvent {
-    /// `data: <json>\n\n`.
-    public static func data(_ value: some Encodable) throws -> ByteBuffer {
-        var buffer = ByteBuffer(string: "data: ")
-        buffer.writeBytes(try JSONEncoder().encode(value))
-        buffer.writeString("\n\n")
-        return buffer
-    }
-
-    /// The end of an OpenAI-style stream.
-    public static let done = ByteBuffer(string: "data: [DONE]\n\n")
-
-    /// Headers of an event stream response.
-    public static let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
-}

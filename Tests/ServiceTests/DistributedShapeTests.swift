@@ -7,6 +7,7 @@ import LlamaRuntime
 import Logging
 import RAGCore
 import RAGService
+import ServiceClients
 import ServiceSupport
 import Testing
 import TestSupport

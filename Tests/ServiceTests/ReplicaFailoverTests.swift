@@ -6,6 +6,7 @@ import LlamaRuntime
 import Logging
 import RAGCore
 import RAGService
+import ServiceClients
 import Synchronization
 import Testing
 import TestSupport

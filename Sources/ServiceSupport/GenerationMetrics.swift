@@ -2,15 +2,16 @@ import LlamaRuntime
 import Prometheus
 import ServiceSupport
 
-/// The generator's Prometheus metrics, created once with fixed labels.
-struct GenerationMetrics: Sendable {
+/// The generator's Prometheus metrics, created once with fixed labels: served by the generator
+/// service, and by the all-in-one chatbot for its in-process generator.
+public struct GenerationMetrics: Sendable {
     let promptTokens: Counter
     let completionTokens: Counter
     let cachedPromptTokens: Counter
     let timeToFirstToken: DurationHistogram
     let tokensPerSecond: ValueHistogram
 
-    init(metrics: ServiceMetrics, generator: Generator) {
+    public init(metrics: ServiceMetrics, generator: Generator) {
         let registry = metrics.registry
         promptTokens = registry.makeCounter(name: "generation_prompt_tokens_total", help: "Prompt tokens received")
         completionTokens = registry.makeCounter(name: "generation_completion_tokens_total", help: "Tokens generated")
@@ -28,7 +29,7 @@ struct GenerationMetrics: Sendable {
         }
     }
 
-    func record(_ summary: GenerationSummary) {
+    public func record(_ summary: GenerationSummary) {
         promptTokens.increment(by: Int64(summary.usage.promptTokens))
         completionTokens.increment(by: Int64(summary.usage.completionTokens))
         cachedPromptTokens.increment(by: Int64(summary.usage.cachedPromptTokens))

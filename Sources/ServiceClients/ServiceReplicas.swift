@@ -12,7 +12,7 @@ import Glibc
 /// address and this changes nothing. With DNS round robin (`endpoint_mode: dnsrr`) the name
 /// resolves to one address per replica: calls go to them in turn, the name is resolved again
 /// every few seconds and after any failure (replicas come and go), and a call that failed on one
-/// replica is retried on another (see `ModelServiceClient`).
+/// replica is retried on another (see `ServiceConnection`).
 ///
 /// Only `http` URLs are spread over addresses; an `https` URL keeps its host name, which its
 /// certificate names, and relies on the balancer behind it.

@@ -1,0 +1,33 @@
+import GuicheAPI
+import LlamaRuntime
+
+extension SamplingFields {
+    /// The request's sampling over the service's defaults (the original system's).
+    var parameters: SamplingParameters {
+        var parameters = SamplingParameters()
+        if let maxTokens = maxCompletionTokens ?? maxTokens { parameters.maxTokens = maxTokens }
+        if let temperature { parameters.temperature = temperature }
+        if let topP { parameters.topP = topP }
+        if let topK { parameters.topK = topK }
+        if let minP { parameters.minP = minP }
+        if let repeatPenalty { parameters.repeatPenalty = repeatPenalty }
+        if let repeatLastN { parameters.repeatLastN = repeatLastN }
+        if let stop { parameters.stop = stop.values }
+        parameters.seed = seed
+        return parameters
+    }
+}
+
+extension Usage {
+    /// The wire form of a generation's token counts.
+    init(_ usage: GenerationUsage) {
+        self.init(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedPromptTokens: usage.cachedPromptTokens)
+    }
+}
+
+extension ChatCompletionChunk.Timings {
+    /// The engine's account of a generation, in milliseconds.
+    init(_ summary: GenerationSummary) {
+        self.init(firstTokenMs: summary.timeToFirstToken?.inMilliseconds, totalMs: summary.totalTime.inMilliseconds)
+    }
+}
