@@ -1,6 +1,10 @@
 import EmbeddingService
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GeneratorService
+import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
@@ -89,5 +93,61 @@ struct DistributedShapeTests {
                 #expect(envelope.error.message.contains("embedding service at http://127.0.0.1:\(port)"))
             }
         }
+    }
+
+    @Test("a generator lost mid-answer: the rag stream ends with an error event, then [DONE]")
+    func upstreamLostMidStream() async throws {
+        let port = Int.random(in: 40000..<50000)
+        let generatorProcess = try await ReplicaFailoverTests.startGenerator(host: "127.0.0.1", port: port)
+        defer { if generatorProcess.isRunning { kill(generatorProcess.processIdentifier, SIGKILL) } }
+        let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 2))
+        let (knowledge, _) = try Self.knowledge(
+            embedding: LocalEmbedding(embedder: embedder), generation: try RemoteGeneration(baseURL: "http://127.0.0.1:\(port)", logger: Logger(label: "test")))
+        _ = try await knowledge.ingest()
+        // The generator dies as soon as it is decoding the answer.
+        let killer = Task {
+            while !Task.isCancelled {
+                if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
+                   let health = try? JSONDecoder().decode(GeneratorHealth.self, from: data), health.activeSequences > 0 {
+                    kill(generatorProcess.processIdentifier, SIGKILL)
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        defer { killer.cancel() }
+        let rag = Application(router: try buildRAGRouter(knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics()))
+        try await rag.test(.router) { client in
+            let body = #"{"pergunta": "Qual o procedimento para renovação da CNH?", "stream": true}"#
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                var decoder = ServerSentEventDecoder()
+                let events = decoder.append(response.body.readableBytesView)
+                #expect(events.first?.data.hasPrefix(#"{"fontes":"#) == true)
+                #expect(events.last?.data == ServerSentEvent.doneMarker)
+                let failure = try JSONDecoder().decode(ErrorBody.self, from: Data(try #require(events.dropLast().last).data.utf8))
+                #expect(failure.error.type == "service_unavailable")
+                #expect(failure.error.message.contains("generator service"), "\(failure)")
+            }
+        }
+        #expect(!generatorProcess.isRunning)
+    }
+
+    @Test("a request the generator refuses is the rag service's fault: answered 502, not as the caller's 400")
+    func upstreamRejection() async throws {
+        let generator = try TestServices.generator(parallel: 1)
+        let loopback = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
+        let app = Application(router: try buildGeneratorRouter(generator: generator, metrics: ServiceMetrics()), configuration: loopback)
+        try await app.test(.live) { client in
+            let remote = try GeneratorServiceClient(baseURL: "http://127.0.0.1:\(try #require(client.port))", logger: Logger(label: "test"))
+            let refused = ChatCompletionRequest(messages: [], sampling: SamplingFields(maxTokens: 8))
+            let error = await #expect(throws: UpstreamRejected.self) { try await remote.streamChatCompletion(refused) }
+            #expect(error?.status == 400)
+            #expect(error?.reason.contains("'messages' is empty") == true, "the generator's own message, not its JSON")
+            let answered = APIError(try #require(error))
+            #expect(answered.status == .badGateway)
+            #expect(answered.message.contains("generator service refused"))
+        }
+        generator.shutdown()
     }
 }

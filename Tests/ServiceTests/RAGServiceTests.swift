@@ -18,17 +18,22 @@ struct RAGServiceTests {
             try FileManager.default.copyItem(at: TestModels.root.appendingPathComponent("data"), to: data)
             let embedding = try LocalEmbedding(embedder: Embedder(model: TestModels.e5, configuration: .init(threads: 2)))
             let store = try SQLiteIndexStore(path: nil)
-            let generator = try Generator(model: TestModels.chat, configuration: .init(
-                parallelSequences: 2, contextPerSequence: 2048, batchTokens: 512, threads: 2))
             let indexer = Indexer(dataDirectory: data, store: store, embedding: embedding, chunkSize: 300, chunkOverlap: 50,
                                   batchSize: 16, logger: Logger(label: "test"))
-            return KnowledgeBase(store: store, embedding: embedding, generation: LocalGeneration(generator: generator),
+            return KnowledgeBase(store: store, embedding: embedding, generation: LocalGeneration(generator: RAGServiceTests.generator),
                                  indexer: indexer, settings: .init(extractiveOnly: false, sampling: .greedy(maxTokens: 96)))
         } catch { fatalError("\(error)") }
     }()
 
-    static func application() throws -> some ApplicationProtocol {
-        Application(router: try buildRAGRouter(knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics()))
+    static let generator: Generator = {
+        do {
+            return try Generator(model: TestModels.chat, configuration: .init(parallelSequences: 2, contextPerSequence: 2048, batchTokens: 512, threads: 2))
+        } catch { fatalError("\(error)") }
+    }()
+
+    static func application(metrics: ServiceMetrics = ServiceMetrics()) throws -> some ApplicationProtocol {
+        Application(router: try buildRAGRouter(
+            knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: metrics, generator: generator))
     }
 
     struct ChatResponse: Decodable {
@@ -189,6 +194,37 @@ struct RAGServiceTests {
                 #expect(events.dropFirst().dropLast(2).allSatisfy { $0.hasPrefix(#"data: {"texto":"#) })
                 #expect(events.dropLast().last?.contains(#""modo":"#) == true, "\(events)")
                 #expect(events.count > 3)
+            }
+        }
+    }
+
+    @Test("streamed answers are counted, and timed to their last byte, on every route that answers")
+    func streamedMetrics() async throws {
+        _ = try await Self.knowledge.ingest()
+        let metrics = ServiceMetrics()
+        try await Self.application(metrics: metrics).test(.router) { client in
+            let question = "Quais documentos levar para renovar a CNH?"
+            let start = ContinuousClock.now
+            try await client.execute(uri: "/chat/stream", method: .post, body: ByteBuffer(string: #"{"pergunta": "\#(question)"}"#)) { response in
+                #expect(String(buffer: response.body).hasSuffix("data: [DONE]\n\n"))
+            }
+            let streamed = (ContinuousClock.now - start).inMilliseconds / 1000
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "\#(question)", "stream": true}"#)) { _ in }
+            let openAI = #"{"messages": [{"role": "user", "content": "\#(question)"}]"#
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: openAI + #", "stream": true}"#)) { _ in }
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: openAI + "}")) { _ in }
+            try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "\#(question)"}"#)) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("rag_answers_total 5"), "every answer counts, streamed or whole, on /chat, /chat/stream and /v1")
+                #expect(text.contains("rag_time_to_first_token_seconds_count 5"))
+                // The stream took seconds (the model wrote it); its recorded duration is the whole stream's.
+                let line = text.split(separator: "\n").first { $0.hasPrefix(#"http_request_duration_seconds_sum{route="/chat/stream"}"#) }
+                let recorded = try #require(line.flatMap { Double($0.split(separator: " ").last ?? "") })
+                #expect(streamed > 0.3 && recorded >= 0.8 * streamed, "recorded \(recorded) s for a stream of \(streamed) s")
+                // The in-process generator's metrics, as the generator service serves them.
+                let completion = text.split(separator: "\n").first { $0.hasPrefix("generation_completion_tokens_total ") }
+                #expect((completion.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0) > 0, "\(String(describing: completion))")
             }
         }
     }
