@@ -34,15 +34,15 @@ struct RAGOptions: ParsableArguments {
             dataDirectory: dataDirectory ?? config.string(forKey: "data.dir", default: "data"),
             databaseDirectory: databaseDirectory ?? config.string(forKey: "rag.db.dir", default: ".rag_db"),
             collection: collection ?? config.string(forKey: "collection.name", default: "documentos"),
-            chunkSize: chunkSize ?? config.int(forKey: "chunk.size", default: 300),
-            chunkOverlap: chunkOverlap ?? config.int(forKey: "chunk.overlap", default: 50),
-            batchSize: config.int(forKey: "embedding.batch.size", default: 32),
-            maxRemovedShare: config.double(forKey: "ingest.max.removed.share", default: 0.5),
-            topK: topK ?? config.int(forKey: "top.k.results", default: 4),
-            refusalThreshold: config.double(forKey: "refusal.threshold").map(Float.init),
+            chunkSize: try chunkSize ?? config.integer("chunk.size", default: 300),
+            chunkOverlap: try chunkOverlap ?? config.integer("chunk.overlap", default: 50),
+            batchSize: try config.integer("embedding.batch.size", default: 32),
+            maxRemovedShare: try config.number("ingest.max.removed.share", default: 0.5),
+            topK: try topK ?? config.integer("top.k.results", default: 4),
+            refusalThreshold: try config.number("refusal.threshold").map(Float.init),
             answerMode: config.string(forKey: "answer.mode", default: "extrativa"),
             systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
-            maxAnswerTokens: config.int(forKey: "max.answer.tokens", default: 160))
+            maxAnswerTokens: try config.integer("max.answer.tokens", default: 160))
         guard ["gerada", "extrativa"].contains(settings.answerMode) else {
             throw ValidationError("ANSWER_MODE must be 'gerada' or 'extrativa', got '\(settings.answerMode)'")
         }

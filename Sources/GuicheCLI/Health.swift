@@ -22,7 +22,7 @@ struct Health: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await GuicheConfiguration.load()
-        guard let port = port ?? config.int(forKey: "port") else {
+        guard let port = try port ?? config.integer("port") else {
             throw ValidationError("name the service's port: --port or PORT")
         }
         let url = "http://127.0.0.1:\(port)/health"

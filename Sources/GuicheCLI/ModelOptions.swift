@@ -47,9 +47,9 @@ struct ModelOptions: ParsableArguments {
             embeddingModel: embeddingModel ?? config.string(forKey: "embedding.model.name", default: DefaultModels.embedding),
             chatModel: chatModel ?? config.string(forKey: "agent.model.name", default: DefaultModels.chat),
             modelsDirectory: modelsDirectory ?? config.string(forKey: "models.dir", default: "models"),
-            threads: threads ?? config.int(forKey: "n.threads", default: min(4, ProcessInfo.processInfo.activeProcessorCount)),
-            gpuLayers: gpuLayers ?? Int32(config.int(forKey: "n.gpu.layers", default: 0)),
-            maxContextLength: maxContextLength ?? config.int(forKey: "max.context.length", default: 4096))
+            threads: try threads ?? config.integer("n.threads", default: min(4, ProcessInfo.processInfo.activeProcessorCount)),
+            gpuLayers: try gpuLayers ?? Int32(clamping: config.integer("n.gpu.layers", default: 0)),
+            maxContextLength: try maxContextLength ?? config.integer("max.context.length", default: 4096))
         guard settings.threads >= 1 else { throw ValidationError("N_THREADS must be at least 1, got \(settings.threads)") }
         guard settings.gpuLayers >= -1 else { throw ValidationError("N_GPU_LAYERS must be -1 or more, got \(settings.gpuLayers)") }
         guard settings.maxContextLength >= 64 else { throw ValidationError("MAX_CONTEXT_LENGTH must be at least 64, got \(settings.maxContextLength)") }

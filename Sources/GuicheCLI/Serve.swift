@@ -47,7 +47,7 @@ struct ListenOptions: ParsableArguments {
     }
 
     func resolve(_ config: ConfigReader, defaultPort: Int) throws -> (host: String, port: Int, logLevel: Logger.Level) {
-        let port = port ?? config.int(forKey: "port", default: defaultPort)
+        let port = try port ?? config.integer("port", default: defaultPort)
         guard (1...65535).contains(port) else { throw ValidationError("PORT must be within 1...65535, got \(port)") }
         let levelName = logLevel ?? config.string(forKey: "log.level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("LOG_LEVEL '\(levelName)' is not a log level") }
@@ -72,8 +72,8 @@ struct ServeEmbedding: AsyncParsableCommand {
         let config = try await GuicheConfiguration.load()
         let models = try self.models.resolve(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8001)
-        let batchSize = batchSize ?? config.int(forKey: "embedding.batch.size", default: 32)
-        let maxTexts = maxTexts ?? config.int(forKey: "embedding.max.texts", default: 256)
+        let batchSize = try batchSize ?? config.integer("embedding.batch.size", default: 32)
+        let maxTexts = try maxTexts ?? config.integer("embedding.max.texts", default: 256)
         guard (1...256).contains(batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256, got \(batchSize)") }
         guard maxTexts >= 1 else { throw ValidationError("EMBEDDING_MAX_TEXTS must be at least 1, got \(maxTexts)") }
         let logger = try listen.makeLogger(config, label: "guiche.embedding", file: "embedding-service.log", level: level)
@@ -116,8 +116,8 @@ struct ServeGenerator: AsyncParsableCommand {
         let config = try await GuicheConfiguration.load()
         let models = try self.models.resolve(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8002)
-        let parallel = parallel ?? config.int(forKey: "generator.parallel", default: 4)
-        let queue = queue ?? config.int(forKey: "generator.queue", default: 64)
+        let parallel = try parallel ?? config.integer("generator.parallel", default: 4)
+        let queue = try queue ?? config.integer("generator.queue", default: 64)
         guard (1...64).contains(parallel) else { throw ValidationError("GENERATOR_PARALLEL must be within 1...64, got \(parallel)") }
         guard queue >= 0 else { throw ValidationError("GENERATOR_QUEUE must be 0 or more, got \(queue)") }
         let logger = try listen.makeLogger(config, label: "guiche.generator", file: "generator-service.log", level: level)
@@ -165,7 +165,7 @@ struct ServeAll: AsyncParsableCommand {
         let ragSettings = try rag.resolve(config)
         let chatbot = try Chatbot.make(
             models: try models.resolve(config), rag: ragSettings,
-            parallel: parallel ?? config.int(forKey: "generator.parallel", default: 2), logger: logger)
+            parallel: try parallel ?? config.integer("generator.parallel", default: 2), logger: logger)
         try await chatbot.knowledge.load()
         let start = ContinuousClock.now
         if let report = try await startupIngest(chatbot.knowledge, logger: logger) {

@@ -51,9 +51,12 @@ struct ConfigurationDocsTests {
         }
     }
 
-    @Test("a bad value of a new setting stops the command with a message naming it", arguments: [
+    @Test("a bad value of a setting stops the command with a message naming it", arguments: [
         (["ingest"], "ANSWER_MODE", "livre"), (["ingest"], "REFUSAL_THRESHOLD", "2"), (["ingest"], "INGEST_MAX_REMOVED_SHARE", "1.5"),
         (["serve", "embedding", "--port", "18999"], "LOG_FORMAT", "xml"),
+        // Values that do not parse used to fall back to the default silently (PORT=abc served on 8000).
+        (["serve", "embedding"], "PORT", "abc"), (["ingest"], "N_THREADS", "zero"), (["ingest"], "REFUSAL_THRESHOLD", "abc"),
+        (["ingest"], "CHUNK_SIZE", "300 tokens"), (["serve", "generator", "--port", "18999"], "GENERATOR_PARALLEL", "4x"),
     ])
     func badSetting(command: [String], variable: String, value: String) throws {
         let process = Process()
