@@ -2,6 +2,16 @@ import Foundation
 
 /// Reads a file of any supported format into text.
 public enum DocumentLoader {
+    /// `load` on a thread of its own: conversions block (a PDF waits for pdftotext), so they
+    /// stay off Swift's cooperative threads and off the caller's actor.
+    public static func loadOffActor(_ url: URL, path: String) async throws -> LoadedDocument {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(with: Result { try load(url, path: path) })
+            }
+        }
+    }
+
     /// Loads `url`; `path` is the document's identity (relative to the data folder).
     public static func load(_ url: URL, path: String) throws(LoadError) -> LoadedDocument {
         guard let format = DocumentFormat(fileExtension: url.pathExtension) else {
@@ -163,11 +173,21 @@ enum JSONText {
     }
 }
 
-/// PDF text per page through poppler's `pdftotext` (pages separated by form feeds).
+/// PDF text per page through poppler's `pdftotext` (pages separated by form feeds), found on
+/// `PATH`; a conversion that runs past `timeout` is stopped and the document reported unreadable.
 enum PDFText {
+    static let timeout: DispatchTimeInterval = .seconds(120)
+
+    /// `pdftotext` on `PATH` (poppler-utils), else the Debian location for the error message.
+    static let executable: URL = {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+        let found = directories.map { "\($0)/pdftotext" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return URL(fileURLWithPath: found ?? "/usr/bin/pdftotext")
+    }()
+
     static func pages(of url: URL) throws -> [LoadedDocument.Page] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+        process.executableURL = executable
         // A wider column gap keeps a line's trailing annotation in reading order.
         process.arguments = ["-enc", "UTF-8", "-eol", "unix", "-colspacing", "3", url.path, "-"]
         let output = Pipe()
@@ -179,16 +199,43 @@ enum PDFText {
         } catch {
             throw ContentError("cannot run pdftotext (install poppler-utils): \(error)")
         }
+        let timedOut = Locked(false)
+        let watchdog = DispatchWorkItem {
+            guard process.isRunning else { return }
+            timedOut.value = true
+            process.terminate()
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        // Both pipes drained at once, so a chatty stderr cannot stall the conversion.
+        let message = Locked(Data())
+        let drained = DispatchGroup()
+        DispatchQueue.global().async(group: drained) { message.value = errors.fileHandleForReading.readDataToEndOfFile() }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        drained.wait()
         process.waitUntilExit()
+        watchdog.cancel()
+        if timedOut.value { throw ContentError("pdftotext took longer than \(timeout) and was stopped") }
         guard process.terminationStatus == 0 else {
-            let reason = message.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
+            let reason = String(decoding: message.value, as: UTF8.self).split(separator: "\n").first.map(String.init)
+                ?? "exit status \(process.terminationStatus)"
             throw ContentError("unreadable PDF: \(reason)")
         }
         let text = String(decoding: data, as: UTF8.self)
         var pages = text.components(separatedBy: "\u{0C}")
         if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
         return PageFurniture.remove(from: pages.enumerated().map { LoadedDocument.Page(number: $0 + 1, text: $1) })
+    }
+}
+
+/// A value shared with another thread.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }

@@ -147,7 +147,7 @@ public actor Indexer {
                 continue
             }
             do {
-                let document = try DocumentLoader.load(url, path: path)
+                let document = try await DocumentLoader.loadOffActor(url, path: path)
                 let title = document.title
                 let chunks = chunker.chunk(document)
                 let vectors = try await embed(chunks, title: title)

@@ -1,8 +1,9 @@
 import Foundation
 import LlamaRuntime
 
-/// The chatbot's state: one indexer, retriever and answerer over one collection. Ingests are
-/// serialised; questions run concurrently with them against the last loaded index.
+/// The chatbot's state: one indexer, retriever and answerer over one collection. One ingest runs
+/// at a time: a request made while one runs gets that ingest's report (or, asking for different
+/// options, `IngestInProgress`); questions run concurrently with it against the last loaded index.
 public actor KnowledgeBase {
     public let indexer: Indexer
     public let retriever: Retriever
@@ -11,6 +12,8 @@ public actor KnowledgeBase {
     private let calibration = CalibrationStore()
     private var loaded = false
     private var lastReport: IngestReport?
+    /// The ingest running now, and whether it may remove most documents.
+    private var running: (task: Task<IngestReport, Error>, allowMassRemoval: Bool)?
 
     public init(store: any IndexStore, embedding: any TextEmbedding, generation: any TextGeneration,
                 indexer: Indexer, vocabulary: Vocabulary = .empty, settings: Answerer.Settings) {
@@ -25,6 +28,17 @@ public actor KnowledgeBase {
     /// Syncs the data folder into the index, reloads the vectors and, when the documents changed
     /// (or the collection was never calibrated), calibrates refusals again.
     public func ingest(allowMassRemoval: Bool = false, progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> IngestReport {
+        if let running {
+            guard running.allowMassRemoval == allowMassRemoval else { throw IngestInProgress() }
+            return try await running.task.value
+        }
+        let task = Task { try await self.sync(allowMassRemoval: allowMassRemoval, progress: progress) }
+        running = (task, allowMassRemoval)
+        defer { running = nil }
+        return try await task.value
+    }
+
+    private func sync(allowMassRemoval: Bool, progress: (@Sendable (Int, Int, String) -> Void)?) async throws -> IngestReport {
         let report = try await indexer.sync(allowMassRemoval: allowMassRemoval, progress: progress)
         try await retriever.reload()
         let changed = !(report.added.isEmpty && report.updated.isEmpty && report.removed.isEmpty)
@@ -66,5 +80,12 @@ public actor KnowledgeBase {
 
     public func chunkCount() async throws -> Int {
         try await store.chunkCount()
+    }
+}
+
+/// An ingest asked for while another, with different options, runs.
+public struct IngestInProgress: Error, CustomStringConvertible {
+    public var description: String {
+        "another ingest is running with different options; try again when it ends"
     }
 }

@@ -136,6 +136,8 @@ public struct RAGController<Context: RequestContext>: Sendable {
             return IngestResponse(report: try await knowledge.ingest(allowMassRemoval: force))
         } catch let refusal as IngestRefusal {
             throw APIError(status: .conflict, type: "conflict_error", message: "\(refusal)")
+        } catch let busy as IngestInProgress {
+            throw APIError(status: .conflict, type: "conflict_error", message: "\(busy)")
         }
     }
 

@@ -32,6 +32,32 @@ struct IndexerTests {
         #expect(try await store.chunkCount() == chunks)
     }
 
+    @Test("ingests asked for at once run once: every caller gets that run's report; other options get a conflict")
+    func concurrentIngests() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        let embedding = CountingEmbedding()
+        let knowledge = KnowledgeBase(
+            store: store, embedding: embedding, generation: GroundedAnswerTests.ScriptedGeneration(""),
+            indexer: makeIndexer(data, store: store, embedding: embedding),
+            settings: .init())
+        let first = Task { try await knowledge.ingest() }
+        while embedding.texts == 0 { try await Task.sleep(for: .milliseconds(5)) }  // the first sync is embedding
+        async let second = knowledge.ingest()
+        async let third = knowledge.ingest()
+        await #expect(throws: IngestInProgress.self) { try await knowledge.ingest(allowMassRemoval: true) }
+        let reports = try await [first.value, second, third]
+        // One sync: each report says the documents were added (a second sync would find them unchanged).
+        for report in reports {
+            #expect(report.added.sorted() == Self.sampleFiles)
+            #expect(report.chunksEmbedded == reports[0].chunksEmbedded)
+        }
+        #expect(try await store.chunkCount() == reports[0].chunksEmbedded)
+        // Once it ended, the next ingest is a new one.
+        let after = try await knowledge.ingest()
+        #expect(after.unchanged.sorted() == Self.sampleFiles)
+    }
+
     @Test("files of unsupported types are reported as skipped, with the reason, and nothing else changes")
     func skippedReported() async throws {
         let data = try SampleData()

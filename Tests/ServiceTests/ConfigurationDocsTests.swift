@@ -6,19 +6,20 @@ import TestSupport
 @Suite("configuration documentation")
 struct ConfigurationDocsTests {
     /// Environment variables the code reads: swift-configuration keys ("refusal.threshold" is
-    /// REFUSAL_THRESHOLD) and direct `environment["…"]` reads.
+    /// REFUSAL_THRESHOLD), read directly or strictly (`integer`, `number`), and direct
+    /// `environment["…"]` reads.
     static func variablesRead() throws -> Set<String> {
         var names = Set<String>()
         let sources = TestModels.root.appendingPathComponent("Sources")
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!
         for case let url as URL in files where url.pathExtension == "swift" {
             let text = try String(contentsOf: url, encoding: .utf8)
-            for match in text.matches(of: /forKey: "([a-z.]+)"/) {
+            for match in text.matches(of: /(?:forKey: |\.integer\(|\.number\()"([a-z.]+)"/) {
                 names.insert(match.1.uppercased().replacingOccurrences(of: ".", with: "_"))
             }
             for match in text.matches(of: /environment\["([A-Z_]+)"\]/) { names.insert(String(match.1)) }
         }
-        return names
+        return names.subtracting(["PATH"])  // the system's search path (finding pdftotext), not a setting
     }
 
     static func help() throws -> String {
