@@ -172,12 +172,9 @@ struct ServeAll: AsyncParsableCommand {
             for failure in report.failed { logger.warning("document not indexed", metadata: ["document": "\(failure.path)", "reason": "\(failure.reason)"]) }
             logger.info("index ready", metadata: ["report": "\(describe(report))", "took": "\(ContinuousClock.now - start)", "data": "\(ragSettings.dataDirectory)"])
         }
-        let metrics = ServiceMetrics.bootstrappingMetricsSystem()
-        let application = Application(
-            router: try buildRAGRouter(
-                knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
-                metrics: metrics, generator: chatbot.generator),
-            configuration: .init(address: .hostname(host, port: port), serverName: "guiche"),
+        let application = try buildRAGApplication(
+            knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
+            settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
             logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
@@ -219,16 +216,14 @@ struct ServeRAG: AsyncParsableCommand {
         if let report = try await startupIngest(knowledge, logger: logger) {
             logger.info("index ready", metadata: ["report": "\(describe(report))"])
         }
-        let application = Application(
-            router: try buildRAGRouter(
-                knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL,
-                metrics: ServiceMetrics.bootstrappingMetricsSystem(),
-                dependencies: {
-                    async let embeddingUp = embedding.isReachable()
-                    async let generatorUp = generation.isReachable()
-                    return ["embedding": await embeddingUp, "generator": await generatorUp]
-                }),
-            configuration: .init(address: .hostname(host, port: port), serverName: "guiche-rag"),
+        let application = try buildRAGApplication(
+            knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL, settings: .init(host: host, port: port),
+            metrics: ServiceMetrics.bootstrappingMetricsSystem(),
+            dependencies: {
+                async let embeddingUp = embedding.isReachable()
+                async let generatorUp = generation.isReachable()
+                return ["embedding": await embeddingUp, "generator": await generatorUp]
+            },
             logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
     }

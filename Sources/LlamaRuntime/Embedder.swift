@@ -13,15 +13,12 @@ public final class Embedder: Sendable {
         /// Texts per forward pass (`EMBEDDING_BATCH_SIZE`), at most 256.
         public var maxSequencesPerPass: Int
         /// Tokens per forward pass; 0 uses the model's trained context (512 for MiniLM). An encoder
-        /// attends over the whole pass, so attention cost grows with the square of this: measured
-        /// on all-MiniLM-L6-v2 (2 cores, 60-word passages), 512-token passes embed 50 texts/s,
-        /// 2048-token passes 35.
+        /// attends over the whole pass, so attention cost grows with the square of this (bench/RESULTS.md §6).
         public var tokensPerPass: Int
         /// Texts are packed together only up to this many tokens; a longer text still gets a pass
         /// of its own (up to `tokensPerPass`). The attention of a pass spans all its tokens, so
-        /// packing less wastes less of it, until passes get too small for the matrix kernels: on
-        /// e5-small-pt (2 cores, ~85-token passages, servers alternating, 6 rounds) 512-token packs
-        /// embedded 73.5 texts/s, 256-token 76.3, 192-token 79.2, 160-token (one text) 75.4.
+        /// packing less wastes less of it, until passes get too small for the matrix kernels
+        /// (bench/RESULTS.md §6).
         public var packedTokensPerPass: Int
 
         /// What to do with a text longer than the model's window.

@@ -210,8 +210,8 @@ final class GenerationScheduler: @unchecked Sendable {
 
     /// Alternates two kinds of step: one token for every sequence past its prompt, and a chunk of
     /// one sequence's prompt. A step never mixes sequences of different lengths: with a KV cache
-    /// split per sequence, llama.cpp would cut such a batch into one-token micro-batches (4
-    /// concurrent 600-token prompts took over four times as long). Steps alternate so that
+    /// split per sequence, llama.cpp would cut such a batch into one-token micro-batches (bench/RESULTS.md
+    /// §6). Steps alternate so that
     /// running streams keep flowing while a new prompt is read.
     private func fill(_ step: inout DecodeStep) {
         step.clear()

@@ -31,8 +31,7 @@ public final class Generator: Sendable {
         /// llama.cpp's flash attention; nil lets llama.cpp decide. Off by default: with flash
         /// attention (and with repacked weights, see `LlamaModel.Parameters.repackWeights`) a token's
         /// logits depend on how many tokens share its batch, so a greedy answer could change with a
-        /// cached prefix or with concurrent requests. Measured on Qwen2.5-0.5B: about 5 % slower
-        /// prompt processing off than on.
+        /// cached prefix or with concurrent requests. The cost is small (bench/RESULTS.md §6).
         public var flashAttention: Bool?
 
         public init(

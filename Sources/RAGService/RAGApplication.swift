@@ -22,5 +22,31 @@ public func buildRAGRouter(
     return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, routes: controller.addRoutes)
 }
 
+/// Where the rag service listens.
+public struct RAGServiceSettings: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String = "0.0.0.0", port: Int = 8000) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The rag service as a Hummingbird application (what `guiche serve all` and `guiche serve rag`
+/// run); parameters as `buildRAGRouter`'s.
+public func buildRAGApplication(
+    knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, settings: RAGServiceSettings,
+    metrics: ServiceMetrics = ServiceMetrics(), generator: Generator? = nil,
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, logger: Logger
+) throws -> some ApplicationProtocol {
+    Application(
+        router: try buildRAGRouter(
+            knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
+            generator: generator, dependencies: dependencies),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
+        logger: logger)
+}
+
 /// The OpenAPI document of the rag service (Sources/RAGService/openapi.yaml).
 public let ragOpenAPIDocument = Bundle.module.url(forResource: "openapi", withExtension: "yaml")!

@@ -88,7 +88,7 @@ struct DistributedShapeTests {
             }
             try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "Como renovar a CNH?"}"#)) { response in
                 #expect(response.status == .serviceUnavailable)
-                let envelope = try JSONDecoder().decode(ErrorEnvelope.self, from: Data(String(buffer: response.body).utf8))
+                let envelope = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(envelope.error.type == "service_unavailable")
                 #expect(envelope.error.message.contains("embedding service at http://127.0.0.1:\(port)"))
             }

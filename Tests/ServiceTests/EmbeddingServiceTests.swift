@@ -1,5 +1,6 @@
 import EmbeddingService
 import Foundation
+import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
@@ -8,8 +9,6 @@ import TestSupport
 
 @Suite("embedding-service over HTTP")
 struct EmbeddingServiceTests {
-    struct EmbedResponse: Decodable { var embeddings: [[Float]] }
-
     @Test("POST /embed returns the embedder's vectors, in order")
     func embed() async throws {
         let texts = ["Qual o procedimento para renovação da CNH?", "Exame toxicológico"]
@@ -27,22 +26,14 @@ struct EmbeddingServiceTests {
 
     @Test("POST /v1/embeddings speaks OpenAI's format, float and base64")
     func openAI() async throws {
-        struct Response: Decodable {
-            struct Item: Decodable { var index: Int; var object: String }
-            struct Usage: Decodable { var prompt_tokens: Int; var total_tokens: Int }
-            var object: String
-            var data: [Item]
-            var model: String
-            var usage: Usage
-        }
         try await TestServices.embeddingApplication().test(.router) { client in
             try await client.execute(uri: "/v1/embeddings", method: .post, body: ByteBuffer(string: #"{"input": "Olá, mundo", "model": "minilm"}"#)) { response in
                 #expect(response.status == .ok)
-                let decoded = try response.json(Response.self)
+                let decoded = try response.json(OpenAIEmbeddingResponse.self)
                 #expect(decoded.object == "list")
                 #expect(decoded.data.map(\.index) == [0])
                 #expect(decoded.model == "minilm")
-                #expect(decoded.usage.prompt_tokens == (try TestModels.embedder.tokenCount("Olá, mundo")))
+                #expect(decoded.usage.promptTokens == (try TestModels.embedder.tokenCount("Olá, mundo")))
             }
             let float = try await client.execute(uri: "/v1/embeddings", method: .post, body: ByteBuffer(string: #"{"input": ["a", "b"]}"#)) { response in
                 let object = try JSONSerialization.jsonObject(with: Data(response.text.utf8)) as! [String: Any]

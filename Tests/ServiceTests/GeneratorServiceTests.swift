@@ -1,4 +1,5 @@
 import Foundation
+import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
@@ -7,13 +8,6 @@ import TestSupport
 
 @Suite("generator-service over HTTP")
 struct GeneratorServiceTests {
-    struct GenerateResponse: Decodable {
-        struct Usage: Decodable { var prompt_tokens: Int; var completion_tokens: Int; var total_tokens: Int }
-        var text: String
-        var finish_reason: String
-        var usage: Usage
-    }
-
     @Test("POST /generate answers with the chat template applied, greedy output equal to the library's")
     func generate() async throws {
         let generator = try TestServices.generator()
@@ -24,14 +18,14 @@ struct GeneratorServiceTests {
                 #expect(response.status == .ok)
                 let decoded = try response.json(GenerateResponse.self)
                 #expect(decoded.text == expected.text)
-                #expect(decoded.usage.completion_tokens == 16)
-                #expect(decoded.finish_reason == "length")
-                #expect(decoded.usage.total_tokens == decoded.usage.prompt_tokens + 16)
+                #expect(decoded.usage.completionTokens == 16)
+                #expect(decoded.finishReason == "length")
+                #expect(decoded.usage.totalTokens == decoded.usage.promptTokens + 16)
             }
             // raw: the prompt goes to the model as is (fewer tokens than with the template).
             try await client.execute(uri: "/generate", method: .post, body: ByteBuffer(string: #"{"prompt": "O que é a CNH?", "raw": true, "max_tokens": 4}"#)) { response in
                 let decoded = try response.json(GenerateResponse.self)
-                #expect(decoded.usage.prompt_tokens < 10)
+                #expect(decoded.usage.promptTokens < 10)
             }
         }
     }
@@ -106,7 +100,7 @@ struct GeneratorServiceTests {
             try await client.execute(uri: "/generate", method: .post, body: ByteBuffer(string: #"{"prompt": "Oi", "max_tokens": 2}"#)) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "1")
-                let envelope = try response.json(ErrorEnvelope.self)
+                let envelope = try response.json(ErrorBody.self)
                 #expect(envelope.error.type == "overloaded_error")
             }
         }

@@ -1,5 +1,6 @@
 import EmbeddingService
 import Foundation
+import GuicheAPI
 import GeneratorService
 import Hummingbird
 import HummingbirdTesting
@@ -9,15 +10,6 @@ import Testing
 import TestSupport
 
 /// Decodes `{"error": {"message", "type", "param"}}`.
-struct ErrorEnvelope: Decodable {
-    struct Detail: Decodable {
-        var message: String
-        var type: String
-        var param: String?
-    }
-    var error: Detail
-}
-
 /// A row of a bad-input table: what is sent and what must come back.
 struct BadInput: Sendable, CustomTestStringConvertible {
     var name: String
@@ -43,7 +35,7 @@ extension TestResponse {
 func expectBadInput(_ input: BadInput, on client: some TestClientProtocol) async throws {
     try await client.execute(uri: input.path, method: input.method, body: input.body.map { ByteBuffer(string: $0) }) { response in
         #expect(response.status == input.status, "\(input.name): \(response.text)")
-        let envelope = try response.json(ErrorEnvelope.self)
+        let envelope = try response.json(ErrorBody.self)
         #expect(envelope.error.type == input.type, "\(input.name)")
         #expect(envelope.error.message.contains(input.messageContains), "\(input.name): \(envelope.error.message)")
         #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)

@@ -36,19 +36,6 @@ struct RAGServiceTests {
             knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: metrics, generator: generator))
     }
 
-    struct ChatResponse: Decodable {
-        struct Fonte: Decodable {
-            var documento: String; var localizacao: String; var trecho: String; var pontuacao: Float; var citacao: String?
-            var citados: [RAGService.Fonte.Citado]?
-        }
-        struct Tempos: Decodable { var total: Double; var embedding: Double; var busca: Double; var primeiro_token: Double?; var geracao: Double; var modelo: Double }
-        var resposta: String
-        var fontes: [Fonte]
-        var modo: String
-        var recusada: Bool
-        var tempos: Tempos
-    }
-
     @Test("POST /ingest reports the sample set; /documents and /health describe the index")
     func ingestAndDocuments() async throws {
         try await Self.application().test(.router) { client in
@@ -80,7 +67,7 @@ struct RAGServiceTests {
                 #expect(response.status == .ok)
                 let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
                 #expect(answer.fontes.first?.documento == "renovacao-cnh.md")
-                #expect(!answer.recusada && ["gerada", "extrativa"].contains(answer.modo))
+                #expect(!answer.recusada && [.generated, .extractive].contains(answer.modo))
                 #expect(answer.resposta.lowercased().contains("detran") || answer.resposta.lowercased().contains("exame"))
                 // The quoted units are named on their sources, and quoted in the answer.
                 let quoted = answer.fontes.flatMap { $0.citados ?? [] }
@@ -90,13 +77,13 @@ struct RAGServiceTests {
                 // Where the time went: the parts add up and the models take most of it.
                 let tempos = answer.tempos
                 #expect(tempos.embedding > 0 && tempos.busca >= 0 && tempos.embedding + tempos.busca <= tempos.total)
-                #expect((tempos.primeiro_token ?? .infinity) <= tempos.geracao && tempos.geracao <= tempos.total)
+                #expect((tempos.primeiroToken ?? .infinity) <= tempos.geracao && tempos.geracao <= tempos.total)
                 #expect(tempos.modelo > 0.5 * tempos.total && tempos.modelo <= tempos.total, "\(tempos)")
             }
             try await client.execute(uri: "/chat", method: .post, body: ByteBuffer(string: #"{"pergunta": "Como faço um bolo de cenoura?"}"#)) { response in
                 let answer = try JSONDecoder().decode(ChatResponse.self, from: Data(String(buffer: response.body).utf8))
                 #expect(answer.resposta.hasPrefix(Answerer.refusal))
-                #expect(answer.modo == "recusa" && answer.recusada)
+                #expect(answer.modo == .refusal && answer.recusada)
                 #expect(answer.fontes.isEmpty)
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
