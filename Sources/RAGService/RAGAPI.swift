@@ -186,13 +186,3 @@ struct WithSources<Completion: Encodable & Sendable>: ResponseEncodable, Sendabl
     }
 }
 
-/// `POST /v1/chat/completions` for OpenAI clients: the last user message is the question.
-struct RAGChatCompletionRequest: Decodable {
-    struct Message: Decodable {
-        var role: String
-        var content: String?
-    }
-    var model: String?
-    var messages: [Message]
-    var stream: Bool?
-}

@@ -19,7 +19,8 @@ public func buildRAGRouter(
     let controller = RAGController<BasicRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
         metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), dependencies: dependencies)
-    return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, routes: controller.addRoutes)
+    return try makeServiceRouter(
+        metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }, routes: controller.addRoutes)
 }
 
 /// Where the rag service listens.

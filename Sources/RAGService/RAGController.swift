@@ -85,8 +85,9 @@ public struct RAGController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func chatCompletions(request: Request, context: Context) async throws -> Response {
-        let body = try await JSONRequest.decode(RAGChatCompletionRequest.self, from: request, context: context)
-        guard let last = body.messages.last(where: { $0.role == "user" }), let content = last.content else {
+        // OpenAI's request; the last user message is the question (text, or its text parts).
+        let body = try await JSONRequest.decode(ChatCompletionRequest.self, from: request, context: context)
+        guard let last = body.messages.last(where: { $0.role == "user" }), let content = last.content?.text else {
             throw APIError.invalidRequest("'messages' needs a user message with the question", param: "messages")
         }
         let question = try Self.check(content, topK: nil)
@@ -145,6 +146,12 @@ public struct RAGController<Context: RequestContext>: Sendable {
         DocumentsResponse(documentos: try await knowledge.documents().map {
             .init(documento: $0.path, titulo: $0.title, formato: $0.format, trechos: $0.chunkCount, indexadoEm: $0.indexedAt)
         })
+    }
+
+    /// The index is loaded and every model service answers.
+    func isReady() async -> Bool {
+        guard await knowledge.isLoaded else { return false }
+        return await dependencies().values.allSatisfy { $0 }
     }
 
     @Sendable func health(request: Request, context: Context) async throws -> RAGHealth {

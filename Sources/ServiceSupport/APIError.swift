@@ -56,7 +56,8 @@ extension APIError {
         case let error as LlamaError:
             self = APIError(llama: error)
         case let error as UpstreamUnavailable:
-            self = APIError(status: .serviceUnavailable, type: "service_unavailable", message: error.description, headers: [.retryAfter: "5"])
+            // The address and the cause go to the log (see `APIErrorMiddleware`), not to the caller.
+            self = APIError(status: .serviceUnavailable, type: "service_unavailable", message: error.publicMessage, headers: [.retryAfter: "5"])
         case let error as UpstreamRejected:
             self = APIError(status: .badGateway, type: "upstream_error", message: error.description)
         case let error as DecodingError:
@@ -128,6 +129,9 @@ public struct UpstreamUnavailable: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "the \(service) service at \(url) is unavailable: \(reason)" }
+
+    /// What a caller is told: which service, not where it runs or why it failed.
+    public var publicMessage: String { "the \(service) service is unavailable; try again shortly" }
 }
 
 /// A model service refused a request this service built (HTTP 4xx): not the caller's fault, so it

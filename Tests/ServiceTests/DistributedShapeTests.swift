@@ -82,6 +82,13 @@ struct DistributedShapeTests {
             knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(),
             dependencies: { ["embedding": await remoteEmbedding.isReachable()] }))
         try await rag.test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "5")
+            }
+            try await client.execute(uri: "/health/live", method: .get) { response in
+                #expect(response.status == .ok)
+            }
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#""ready":false"#))
                 #expect(String(buffer: response.body).contains(#""embedding":false"#))
@@ -90,7 +97,8 @@ struct DistributedShapeTests {
                 #expect(response.status == .serviceUnavailable)
                 let envelope = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(envelope.error.type == "service_unavailable")
-                #expect(envelope.error.message.contains("embedding service at http://127.0.0.1:\(port)"))
+                #expect(envelope.error.message.contains("embedding service is unavailable"))
+                #expect(!envelope.error.message.contains("127.0.0.1"), "the caller is not told internal addresses: \(envelope.error.message)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
@@ -51,6 +52,12 @@ struct RAGServiceTests {
             }
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#""ready":true"#))
+            }
+            for probe in ["/health/live", "/health/ready"] {
+                try await client.execute(uri: probe, method: .get) { response in
+                    #expect(response.status == .ok, "\(probe)")
+                    #expect(!String(buffer: response.body).contains("qwen"), "probes name no model")
+                }
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(String(buffer: response.body).contains("rag_documents 6"))
@@ -230,6 +237,12 @@ struct RAGServiceTests {
                 return message["content"] as! String
             }
             #expect(!whole.isEmpty && whole != Answerer.refusal)
+            // OpenAI's content parts are read as the same question.
+            let parts = #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "Qual o procedimento para renovação da CNH?"}]}]}"#
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: parts)) { response in
+                let decoded = try JSONDecoder().decode(ChatCompletionResponse.self, from: Data(String(buffer: response.body).utf8))
+                #expect(decoded.choices.first?.message.content == whole)
+            }
             try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: question + #", "stream": true}"#)) { response in
                 #expect(response.headers[.contentType] == "text/event-stream")
                 let events = String(buffer: response.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
