@@ -78,7 +78,10 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
                 throw APIError.invalidRequest(
                     "messages[\(index)].role '\(message.role)' is not one of system, user, assistant, developer", param: "messages[\(index)].role")
             }
-            return ChatMessage(role: message.role == "developer" ? "system" : message.role, content: message.content?.text ?? "")
+            guard let content = message.content else {
+                throw APIError.invalidRequest("messages[\(index)].content is missing", param: "messages[\(index)].content")
+            }
+            return ChatMessage(role: message.role == "developer" ? "system" : message.role, content: content.text)
         }
     }
 

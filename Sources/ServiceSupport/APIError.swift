@@ -2,6 +2,7 @@ import Foundation
 import GuicheAPI
 import Hummingbird
 import LlamaRuntime
+import NIOHTTP1
 
 /// An error answered as OpenAI does: `{"error": {"message", "type", "param"}}` with a 4xx/5xx status.
 public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
@@ -60,6 +61,9 @@ extension APIError {
             self = APIError(status: .serviceUnavailable, type: "service_unavailable", message: error.publicMessage, headers: [.retryAfter: "5"])
         case let error as UpstreamRejected:
             self = APIError(status: .badGateway, type: "upstream_error", message: error.description)
+        case let error as HTTPParserError:
+            // The request's own bytes are malformed (a bad chunk size, a bad header…): the client's error.
+            self = .invalidRequest("malformed HTTP request: \(error)")
         case let error as DecodingError:
             self = .invalidRequest(JSONRequest.describe(error), param: JSONRequest.path(of: error))
         case let error as HTTPError:

@@ -4,6 +4,7 @@ import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
+import ServiceSupport
 import Testing
 import TestSupport
 
@@ -82,6 +83,19 @@ struct EmbeddingServiceTests {
                 #expect(response.text.contains(#""dimensions":384"#))
                 #expect(response.text.contains(#""ready":true"#))
             }
+        }
+    }
+
+    @Test("a malformed chunked body is the client's error: 400 with a JSON body, not a 500")
+    func malformedChunkedBody() async throws {
+        let app = Application(
+            router: try buildEmbeddingRouter(embedder: TestModels.embedder, settings: .init(), metrics: ServiceMetrics()),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let answer = try rawHTTP(port: port, "POST /embed HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n{\"texts\": [\"a\"]}\r\n0\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+            #expect(answer.contains(#""type":"invalid_request_error""#), "\(answer)")
         }
     }
 
