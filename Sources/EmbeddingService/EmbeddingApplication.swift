@@ -40,6 +40,7 @@ public func buildEmbeddingApplication(
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildEmbeddingRouter(embedder: embedder, settings: settings, metrics: metrics),
+        server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-embedding"),
         logger: logger)
 }

@@ -28,6 +28,7 @@ public func buildGeneratorApplication(
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildGeneratorRouter(generator: generator, metrics: metrics),
+        server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-generator"),
         logger: logger)
 }

@@ -45,6 +45,7 @@ public func buildRAGApplication(
         router: try buildRAGRouter(
             knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
             generator: generator, dependencies: dependencies),
+        server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
         logger: logger)
 }

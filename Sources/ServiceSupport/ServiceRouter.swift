@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 
 /// The router every Guichê service starts from: request metrics, an access line per request and
 /// OpenAI-shaped errors around its routes, plus `GET /metrics`, `GET /openapi.yaml` and the probes
@@ -21,3 +22,11 @@ public func makeServiceRouter(
     return router
 }
 
+
+/// The HTTP/1.1 server every service runs: a connection that sends nothing for `idleTimeout` —
+/// idle between requests, or a request's head or body trickling in — is closed; a request being
+/// answered is not cut (a long answer keeps its connection).
+public func serviceHTTPServer(idleTimeout: Duration = .seconds(30)) -> HTTPServerBuilder {
+    let (seconds, attoseconds) = idleTimeout.components
+    return .http1(configuration: .init(idleTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
+}

@@ -93,9 +93,25 @@ struct EmbeddingServiceTests {
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let answer = try rawHTTP(port: port, "POST /embed HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n{\"texts\": [\"a\"]}\r\n0\r\n\r\n")
+            let answer = try rawHTTP(port: port, "POST /embed HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n{\"texts\": [\"a\"]}\r\n0\r\n\r\n", timeout: 60)
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
             #expect(answer.contains(#""type":"invalid_request_error""#), "\(answer)")
+        }
+    }
+
+    @Test("a connection that sends nothing is closed after the idle timeout")
+    func idleConnectionClosed() async throws {
+        let app = Application(
+            router: try buildEmbeddingRouter(embedder: TestModels.embedder, settings: .init(), metrics: ServiceMetrics()),
+            server: serviceHTTPServer(idleTimeout: .seconds(1)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let start = ContinuousClock.now
+            // Half a request head, then silence (a slow client holding a connection).
+            let answer = try rawHTTP(port: port, "POST /embed HTTP/1.1\r\nHost: local", timeout: 10)
+            #expect(answer.isEmpty)
+            #expect(ContinuousClock.now - start < .seconds(8), "closed by the server, not by the test's own 10 s wait")
         }
     }
 
