@@ -9,7 +9,6 @@ import ServiceSupport
 import Testing
 import TestSupport
 
-/// Decodes `{"error": {"message", "type", "param"}}`.
 /// A row of a bad-input table: what is sent and what must come back.
 struct BadInput: Sendable, CustomTestStringConvertible {
     var name: String
