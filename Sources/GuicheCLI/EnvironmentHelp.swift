@@ -11,6 +11,8 @@ let environmentHelp = """
       INGEST_MAX_REMOVED_SHARE most of the indexed documents one sync removes unless forced (default 0.5)
       EMBEDDING_LONG_INPUTS    reject (default) or window: texts beyond the embedding model's window
       EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
+      API_KEYS                 rag service keys, 'consulta:<sha256>' or 'admin:<sha256>' entries (make one with `guiche key`); none: open
+      API_KEYS_FILE            a file of such entries, one or more per line, # comments
       LOGS_DIR                 log folder (default app/logs; {host} becomes the host name)
       LOG_FORMAT               text (default) or json: one JSON object per line, an access line per request
       GUICHE_LLAMA_LOG         llama.cpp's log level: debug, info, warning, error (default), none

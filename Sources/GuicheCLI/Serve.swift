@@ -162,6 +162,7 @@ struct ServeAll: AsyncParsableCommand {
         let config = try await GuicheConfiguration.load()
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
+        let keys = try apiKeys(config, host: host, logger: logger)
         let ragSettings = try rag.resolve(config)
         let chatbot = try Chatbot.make(
             models: try models.resolve(config), rag: ragSettings,
@@ -175,7 +176,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = try buildRAGApplication(
             knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
-            logger: logger)
+            keys: keys, logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
     }
@@ -201,6 +202,7 @@ struct ServeRAG: AsyncParsableCommand {
         let config = try await GuicheConfiguration.load()
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
+        let keys = try apiKeys(config, host: host, logger: logger)
         let settings = try rag.resolve(config)
         let modelSettings = try models.resolve(config)
         let embeddingURL = embeddingService ?? config.string(forKey: "embedding.service.url", default: "http://localhost:8001")
@@ -224,9 +226,34 @@ struct ServeRAG: AsyncParsableCommand {
                 async let generatorUp = generation.isReachable()
                 return ["embedding": await embeddingUp, "generator": await generatorUp]
             },
-            logger: logger)
+            keys: keys, logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
     }
+}
+
+/// The rag service's API keys (`API_KEYS`, `API_KEYS_FILE`), said in the log; a service listening
+/// beyond this machine without keys is open to anyone who reaches it, and says so.
+func apiKeys(_ config: ConfigReader, host: String, logger: Logger) throws -> APIKeys {
+    func parse(_ text: String, from variable: String) throws -> APIKeys {
+        do {
+            return try APIKeys.parse(text)
+        } catch {
+            throw ValidationError("\(variable) must be \(error)")
+        }
+    }
+    var keys = try parse(config.string(forKey: "api.keys") ?? "", from: "API_KEYS")
+    if let path = config.string(forKey: "api.keys.file") {
+        guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("API_KEYS_FILE must be a readable file, got '\(path)'")
+        }
+        keys = keys.merging(try parse(contents, from: "API_KEYS_FILE"))
+    }
+    if !keys.isEmpty {
+        logger.info("API keys required", metadata: ["keys": "\(keys.count)"])
+    } else if !["127.0.0.1", "::1", "localhost"].contains(host) {
+        logger.warning("no API keys (API_KEYS): every route, /ingest included, is open to whoever reaches this service", metadata: ["host": "\(host)"])
+    }
+    return keys
 }
 
 /// The sync at startup; when it refuses (a missing data folder, most documents gone) the service

@@ -12,15 +12,19 @@ import ServiceSupport
 ///     router serves; nil behind a generator service, which serves its own.
 ///   - dependencies: reachability of the model services, reported by `/health` (`ready` needs
 ///     them all); in-process models have none.
+///   - keys: the API keys routes ask for (`APIKeyMiddleware`); none leaves every route open.
 public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics, generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none
 ) throws -> Router<BasicRequestContext> {
     let controller = RAGController<BasicRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
         metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), dependencies: dependencies)
-    return try makeServiceRouter(
-        metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }, routes: controller.addRoutes)
+    return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }) { router in
+        // Before every route, /metrics and the probes included (those decide for themselves).
+        router.add(middleware: APIKeyMiddleware(keys: keys))
+        controller.addRoutes(to: router)
+    }
 }
 
 /// Where the rag service listens.
@@ -39,12 +43,12 @@ public struct RAGServiceSettings: Sendable {
 public func buildRAGApplication(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, settings: RAGServiceSettings,
     metrics: ServiceMetrics = ServiceMetrics(), generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, logger: Logger
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, logger: Logger
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRAGRouter(
             knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
-            generator: generator, dependencies: dependencies),
+            generator: generator, dependencies: dependencies, keys: keys),
         server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
         logger: logger)

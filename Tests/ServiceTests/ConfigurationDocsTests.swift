@@ -58,6 +58,7 @@ struct ConfigurationDocsTests {
         // Values that do not parse used to fall back to the default silently (PORT=abc served on 8000).
         (["serve", "embedding"], "PORT", "abc"), (["ingest"], "N_THREADS", "zero"), (["ingest"], "REFUSAL_THRESHOLD", "abc"),
         (["ingest"], "CHUNK_SIZE", "300 tokens"), (["serve", "generator", "--port", "18999"], "GENERATOR_PARALLEL", "4x"),
+        (["serve", "all", "--port", "18999"], "API_KEYS", "root:abc"), (["serve", "rag", "--port", "18999"], "API_KEYS_FILE", "/nonexistent/keys"),
     ])
     func badSetting(command: [String], variable: String, value: String) throws {
         let process = Process()

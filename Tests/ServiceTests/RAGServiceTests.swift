@@ -1,5 +1,6 @@
 import Foundation
 import GuicheAPI
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
@@ -219,6 +220,46 @@ struct RAGServiceTests {
                 // The in-process generator's metrics, as the generator service serves them.
                 let completion = text.split(separator: "\n").first { $0.hasPrefix("generation_completion_tokens_total ") }
                 #expect((completion.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0) > 0, "\(String(describing: completion))")
+            }
+        }
+    }
+
+    @Test("with API keys, questions need a consulta or admin key and admin routes an admin key; probes stay open")
+    func accessControl() async throws {
+        _ = try await Self.knowledge.ingest()
+        let consulta = APIKeys.generate(scope: .consulta), admin = APIKeys.generate(scope: .admin)
+        let keys = try APIKeys.parse("\(consulta.entry), # a comment\n\(admin.entry)")
+        #expect(keys.count == 2 && keys.scope(of: consulta.key) == .consulta && keys.scope(of: "gk_other") == nil)
+        #expect(throws: APIKeys.InvalidEntry.self) { try APIKeys.parse("root:\(String(repeating: "a", count: 64))") }
+        #expect(throws: APIKeys.InvalidEntry.self) { try APIKeys.parse("consulta:\(consulta.key)") }  // a key, not its digest
+        let app = Application(router: try buildRAGRouter(
+            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), keys: keys))
+        try await app.test(.router) { client in
+            let search = ByteBuffer(string: #"{"pergunta": "Como renovar a CNH?"}"#)
+            func status(_ path: String, _ method: HTTPRequest.Method, key: String?, header: HTTPField.Name = .authorization) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [:]
+                if let key { headers[header] = header == .authorization ? "Bearer \(key)" : key }
+                return try await client.execute(uri: path, method: method, headers: headers, body: method == .post ? search : nil) { response in
+                    if response.status.code >= 400 { #expect((try? response.json(ErrorBody.self)) != nil, "\(path): a JSON error") }
+                    if response.status == .unauthorized { #expect(response.headers[.wwwAuthenticate] == "Bearer") }
+                    return response.status
+                }
+            }
+            let apiKeyHeader = HTTPField.Name("X-API-Key")!
+            let cases: [(String, HTTPRequest.Method, String?, HTTPField.Name, HTTPResponse.Status)] = [
+                ("/search", .post, nil, .authorization, .unauthorized), ("/search", .post, "gk_wrong", .authorization, .unauthorized),
+                ("/search", .post, consulta.key, .authorization, .ok), ("/search", .post, consulta.key, apiKeyHeader, .ok),
+                ("/search", .post, admin.key, .authorization, .ok), ("/documents", .get, consulta.key, .authorization, .forbidden),
+                ("/documents", .get, admin.key, .authorization, .ok), ("/metrics", .get, nil, .authorization, .unauthorized),
+                ("/metrics", .get, admin.key, .authorization, .ok),
+            ]
+            for (path, method, key, header, expected) in cases {
+                let got = try await status(path, method, key: key, header: header)
+                #expect(got == expected, "\(method) \(path) with \(key == nil ? "no key" : "a key in \(header)")")
+            }
+            for open in ["/health/live", "/health/ready", "/health", "/openapi.yaml"] {
+                let got = try await status(open, .get, key: nil)
+                #expect(got == .ok, "\(open)")
             }
         }
     }
