@@ -10,9 +10,9 @@ extension ConfigReader {
         key.components.joined(separator: "_").uppercased()
     }
 
-    /// An integer setting, nil when unset.
+    /// An integer setting, nil when unset (or set empty, as `${VAR:-}` in a stack file does).
     func integer(_ key: ConfigKey) throws -> Int? {
-        guard let text = string(forKey: key) else { return nil }
+        guard let text = string(forKey: key), !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
             throw ValidationError("\(Self.variable(key)) must be an integer, got '\(text)'")
         }
@@ -24,9 +24,9 @@ extension ConfigReader {
         try integer(key) ?? fallback
     }
 
-    /// A decimal setting, nil when unset.
+    /// A decimal setting, nil when unset (or set empty).
     func number(_ key: ConfigKey) throws -> Double? {
-        guard let text = string(forKey: key) else { return nil }
+        guard let text = string(forKey: key), !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
             throw ValidationError("\(Self.variable(key)) must be a number, got '\(text)'")
         }
