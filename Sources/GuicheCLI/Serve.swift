@@ -176,7 +176,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = try buildRAGApplication(
             knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
-            keys: keys, logger: logger)
+            keys: keys, allowedOrigins: allowedOrigins(config), logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
     }
@@ -226,7 +226,7 @@ struct ServeRAG: AsyncParsableCommand {
                 async let generatorUp = generation.isReachable()
                 return ["embedding": await embeddingUp, "generator": await generatorUp]
             },
-            keys: keys, logger: logger)
+            keys: keys, allowedOrigins: allowedOrigins(config), logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
     }
 }
@@ -254,6 +254,12 @@ func apiKeys(_ config: ConfigReader, host: String, logger: Logger) throws -> API
         logger.warning("no API keys (API_KEYS): every route, /ingest included, is open to whoever reaches this service", metadata: ["host": "\(host)"])
     }
     return keys
+}
+
+/// `CORS_ALLOWED_ORIGINS`: web origins, comma-separated, that may call the rag service from a browser.
+func allowedOrigins(_ config: ConfigReader) -> [String] {
+    (config.string(forKey: "cors.allowed.origins") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty }
 }
 
 /// The sync at startup; when it refuses (a missing data folder, most documents gone) the service

@@ -13,15 +13,18 @@ import ServiceSupport
 ///   - dependencies: reachability of the model services, reported by `/health` (`ready` needs
 ///     them all); in-process models have none.
 ///   - keys: the API keys routes ask for (`APIKeyMiddleware`); none leaves every route open.
+///   - allowedOrigins: web pages, besides the service's own, that may call it from a browser
+///     (`OriginPolicyMiddleware`); "*" for any.
 public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics, generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = []
 ) throws -> Router<BasicRequestContext> {
     let controller = RAGController<BasicRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
         metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), dependencies: dependencies)
     return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }) { router in
         // Before every route, /metrics and the probes included (those decide for themselves).
+        router.add(middleware: OriginPolicyMiddleware(allowed: allowedOrigins))
         router.add(middleware: APIKeyMiddleware(keys: keys))
         controller.addRoutes(to: router)
     }
@@ -43,12 +46,13 @@ public struct RAGServiceSettings: Sendable {
 public func buildRAGApplication(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, settings: RAGServiceSettings,
     metrics: ServiceMetrics = ServiceMetrics(), generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, logger: Logger
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = [],
+    logger: Logger
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRAGRouter(
             knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
-            generator: generator, dependencies: dependencies, keys: keys),
+            generator: generator, dependencies: dependencies, keys: keys, allowedOrigins: allowedOrigins),
         server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
         logger: logger)

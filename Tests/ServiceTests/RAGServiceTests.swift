@@ -264,6 +264,40 @@ struct RAGServiceTests {
         }
     }
 
+    @Test("a web page of another origin is refused unless allowed; allowed origins get CORS headers and preflights")
+    func originPolicy() async throws {
+        _ = try await Self.knowledge.ingest()
+        let app = Application(router: try buildRAGRouter(
+            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(),
+            allowedOrigins: ["https://portal.example.gov.br"]))
+        try await app.test(.router) { client in
+            // What a hostile page's form sends: a "simple" cross-site POST the browser does not ask about first.
+            let body = ByteBuffer(string: #"{"forcar": true}"#)
+            try await client.execute(uri: "/ingest", method: .post, headers: [.origin: "https://evil.example", .contentType: "text/plain"], body: body) { response in
+                let failure = try response.json(ErrorBody.self)
+                #expect(response.status == .forbidden)
+                #expect(failure.error.message.contains("CORS_ALLOWED_ORIGINS"))
+            }
+            let question = ByteBuffer(string: #"{"pergunta": "Como renovar a CNH?"}"#)
+            try await client.execute(uri: "/search", method: .post, headers: [.origin: "https://portal.example.gov.br"], body: question) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.accessControlAllowOrigin] == "https://portal.example.gov.br")
+            }
+            try await client.execute(
+                uri: "/chat", method: .options,
+                headers: [.origin: "https://portal.example.gov.br", .accessControlRequestMethod: "POST"]
+            ) { response in
+                #expect(response.status == .noContent || response.status == .ok)
+                #expect(response.headers[.accessControlAllowMethods]?.contains("POST") == true)
+                #expect(response.headers[.accessControlAllowHeaders]?.lowercased().contains("x-api-key") == true)
+            }
+            // Clients that are not browsers send no Origin.
+            try await client.execute(uri: "/search", method: .post, body: question) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
     @Test("OpenAI clients can use the chatbot as a model, streamed or not")
     func openAICompatible() async throws {
         _ = try await Self.knowledge.ingest()
