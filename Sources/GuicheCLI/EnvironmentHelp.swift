@@ -13,6 +13,7 @@ let environmentHelp = """
       EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
       API_KEYS                 rag service keys, 'consulta:<sha256>' or 'admin:<sha256>' entries (make one with `guiche key`); none: open
       API_KEYS_FILE            a file of such entries, one or more per line, # comments
+      MAX_PENDING_QUESTIONS    questions the rag service holds at once; more get 503 + Retry-After (default 64)
       CORS_ALLOWED_ORIGINS     web origins besides the service's own that may call it from a browser (comma-separated, * any)
       LOGS_DIR                 log folder (default app/logs; {host} becomes the host name)
       LOG_FORMAT               text (default) or json: one JSON object per line, an access line per request

@@ -176,7 +176,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = try buildRAGApplication(
             knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
-            keys: keys, allowedOrigins: allowedOrigins(config), logger: logger)
+            keys: keys, allowedOrigins: allowedOrigins(config), maxPendingQuestions: try maxPendingQuestions(config), logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
     }
@@ -226,7 +226,7 @@ struct ServeRAG: AsyncParsableCommand {
                 async let generatorUp = generation.isReachable()
                 return ["embedding": await embeddingUp, "generator": await generatorUp]
             },
-            keys: keys, allowedOrigins: allowedOrigins(config), logger: logger)
+            keys: keys, allowedOrigins: allowedOrigins(config), maxPendingQuestions: try maxPendingQuestions(config), logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
     }
 }
@@ -254,6 +254,13 @@ func apiKeys(_ config: ConfigReader, host: String, logger: Logger) throws -> API
         logger.warning("no API keys (API_KEYS): every route, /ingest included, is open to whoever reaches this service", metadata: ["host": "\(host)"])
     }
     return keys
+}
+
+/// `MAX_PENDING_QUESTIONS`: questions the rag service holds at once before answering 503 (default 64).
+func maxPendingQuestions(_ config: ConfigReader) throws -> Int {
+    let limit = try config.integer("max.pending.questions", default: 64)
+    guard limit >= 1 else { throw ValidationError("MAX_PENDING_QUESTIONS must be at least 1, got \(limit)") }
+    return limit
 }
 
 /// `CORS_ALLOWED_ORIGINS`: web origins, comma-separated, that may call the rag service from a browser.

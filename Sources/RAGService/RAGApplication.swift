@@ -15,9 +15,11 @@ import ServiceSupport
 ///   - keys: the API keys routes ask for (`APIKeyMiddleware`); none leaves every route open.
 ///   - allowedOrigins: web pages, besides the service's own, that may call it from a browser
 ///     (`OriginPolicyMiddleware`); "*" for any.
+///   - maxPendingQuestions: questions in the service at once; more get 503 (`QuestionAdmissionMiddleware`).
 public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics, generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = []
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = [],
+    maxPendingQuestions: Int = 64
 ) throws -> Router<BasicRequestContext> {
     let controller = RAGController<BasicRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
@@ -26,6 +28,7 @@ public func buildRAGRouter(
         // Before every route, /metrics and the probes included (those decide for themselves).
         router.add(middleware: OriginPolicyMiddleware(allowed: allowedOrigins))
         router.add(middleware: APIKeyMiddleware(keys: keys))
+        router.add(middleware: QuestionAdmissionMiddleware(limit: maxPendingQuestions))
         controller.addRoutes(to: router)
     }
 }
@@ -47,12 +50,13 @@ public func buildRAGApplication(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, settings: RAGServiceSettings,
     metrics: ServiceMetrics = ServiceMetrics(), generator: Generator? = nil,
     dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = [],
-    logger: Logger
+    maxPendingQuestions: Int = 64, logger: Logger
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRAGRouter(
             knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
-            generator: generator, dependencies: dependencies, keys: keys, allowedOrigins: allowedOrigins),
+            generator: generator, dependencies: dependencies, keys: keys, allowedOrigins: allowedOrigins,
+            maxPendingQuestions: maxPendingQuestions),
         server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
         logger: logger)

@@ -298,6 +298,33 @@ struct RAGServiceTests {
         }
     }
 
+    @Test("beyond MAX_PENDING_QUESTIONS a question is answered 503 with Retry-After at once; the slot frees after the last byte")
+    func admission() async throws {
+        _ = try await Self.knowledge.ingest()
+        let app = Application(router: try buildRAGRouter(
+            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), maxPendingQuestions: 1))
+        try await app.test(.router) { client in
+            let question = ByteBuffer(string: #"{"pergunta": "Quais documentos levar para renovar a CNH?"}"#)
+            let first = Task {
+                try await client.execute(uri: "/chat/stream", method: .post, body: question) { response in
+                    (response.status, String(buffer: response.body).hasSuffix("data: [DONE]\n\n"))
+                }
+            }
+            // The first question is being answered (the model writes for seconds) when the second comes.
+            try await Task.sleep(for: .milliseconds(500))
+            try await client.execute(uri: "/search", method: .post, body: question) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "2")
+                #expect((try? response.json(ErrorBody.self))?.error.type == "overloaded_error")
+            }
+            let (status, complete) = try await first.value
+            #expect(status == .ok && complete)
+            try await client.execute(uri: "/search", method: .post, body: question) { response in
+                #expect(response.status == .ok, "the first question left when its stream ended")
+            }
+        }
+    }
+
     @Test("OpenAI clients can use the chatbot as a model, streamed or not")
     func openAICompatible() async throws {
         _ = try await Self.knowledge.ingest()
