@@ -34,11 +34,7 @@ struct QuestionAdmissionMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         do {
             var response = try await next(request, context)
-            let body = response.body
-            response.body = ResponseBody(contentLength: body.contentLength) { writer in
-                defer { counter.value.subtract(1, ordering: .relaxed) }
-                try await body.write(writer)
-            }
+            response.body = response.body.afterWriting { counter.value.subtract(1, ordering: .relaxed) }
             return response
         } catch {
             counter.value.subtract(1, ordering: .relaxed)

@@ -35,16 +35,8 @@ public struct RequestOutcomeMiddleware<Context: RequestContext>: RouterMiddlewar
         do {
             var response = try await next(request, context)
             // Reported once the body is written: a streamed answer's duration is the whole stream's.
-            let body = response.body, status = response.status.code, route = context.endpointPath ?? "unmatched"
-            response.body = ResponseBody(contentLength: body.contentLength) { writer in
-                do {
-                    try await body.write(writer)
-                    report(status, route: route)
-                } catch {
-                    report(status, route: route)
-                    throw error
-                }
-            }
+            let status = response.status.code, route = context.endpointPath ?? "unmatched"
+            response.body = response.body.afterWriting { report(status, route: route) }
             return response
         } catch {
             report((error as? any HTTPResponseError)?.status.code ?? 500, route: context.endpointPath ?? "unmatched")
@@ -62,5 +54,16 @@ extension RequestOutcome {
             "request_id": "\(requestID)", "method": "\(method)", "route": "\(route)", "path": "\(path)", "status": "\(status)",
             "duration_ms": "\(String(format: "%.1f", milliseconds))",
         ])
+    }
+}
+
+extension ResponseBody {
+    /// This body, then `done` once it is written or its writing failed (the client went away):
+    /// the end of a request for whatever measures or holds it, a streamed answer's included.
+    public func afterWriting(_ done: @escaping @Sendable () -> Void) -> ResponseBody {
+        ResponseBody(contentLength: contentLength) { writer in
+            defer { done() }
+            try await write(writer)
+        }
     }
 }

@@ -1,6 +1,5 @@
 import LlamaRuntime
 import Prometheus
-import ServiceSupport
 
 /// The generator's Prometheus metrics, created once with fixed labels: served by the generator
 /// service, and by the all-in-one chatbot for its in-process generator.

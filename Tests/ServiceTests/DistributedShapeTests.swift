@@ -98,7 +98,7 @@ struct DistributedShapeTests {
                 let envelope = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(envelope.error.type == "service_unavailable")
                 #expect(envelope.error.message.contains("embedding service is unavailable"))
-                #expect(!envelope.error.message.contains("127.0.0.1"), "the caller is not told internal addresses: \(envelope.error.message)")
+                #expect(!envelope.error.message.contains("127.0.0.1:\(port)"), "the caller is not told internal addresses: \(envelope.error.message)")
             }
         }
     }
