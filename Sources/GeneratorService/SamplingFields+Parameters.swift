@@ -17,17 +17,3 @@ extension SamplingFields {
         return parameters
     }
 }
-
-extension Usage {
-    /// The wire form of a generation's token counts.
-    init(_ usage: GenerationUsage) {
-        self.init(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedPromptTokens: usage.cachedPromptTokens)
-    }
-}
-
-extension ChatCompletionChunk.Timings {
-    /// The engine's account of a generation, in milliseconds.
-    init(_ summary: GenerationSummary) {
-        self.init(firstTokenMs: summary.timeToFirstToken?.inMilliseconds, totalMs: summary.totalTime.inMilliseconds)
-    }
-}

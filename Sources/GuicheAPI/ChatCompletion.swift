@@ -306,3 +306,31 @@ public struct ChatCompletionChunk: Codable, Sendable {
         self.timings = timings
     }
 }
+
+/// `GET /v1/models`: the models a client may name.
+public struct ModelList: ResponseCodable, Sendable {
+    public struct Model: Codable, Sendable {
+        public var id: String
+        public var object = "model"
+        public var created: Int
+        public var ownedBy: String
+
+        public init(id: String, created: Int, ownedBy: String) {
+            self.id = id
+            self.created = created
+            self.ownedBy = ownedBy
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, created
+            case ownedBy = "owned_by"
+        }
+    }
+
+    public var object = "list"
+    public var data: [Model]
+
+    public init(data: [Model]) {
+        self.data = data
+    }
+}

@@ -30,6 +30,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
         router.post("/chat/stream", use: chatStream)
         router.post("/search", use: search)
         router.post("/v1/chat/completions", use: chatCompletions)
+        router.get("/v1/models", use: models)
         router.post("/ingest", use: ingest)
         router.get("/documents", use: documents)
         router.get("/health", use: health)
@@ -117,10 +118,19 @@ public struct RAGController<Context: RequestContext>: Sendable {
         }
         let answer = try await knowledge.answerer.answer(question: question)
         metrics.record(answer)
+        // The generator's counts and finish reason when the chat model wrote; none for quoted evidence.
+        let usage = answer.generation.map { Usage($0.usage) }
         return try WithSources(
-            completion: ChatCompletionResponse(id: id, created: created, model: model, content: answer.text, finishReason: "stop", usage: nil),
+            completion: ChatCompletionResponse(
+                id: id, created: created, model: model, content: answer.text,
+                finishReason: answer.generation?.finishReason.rawValue ?? "stop", usage: usage),
             fontes: Fonte.list(answer.sources, evidence: answer.evidence.units)
         ).response(from: request, context: context)
+    }
+
+    /// `GET /v1/models`: the chatbot, the one model OpenAI clients can name here.
+    @Sendable func models(request: Request, context: Context) async throws -> ModelList {
+        ModelList(data: [.init(id: "guiche", created: 0, ownedBy: "guiche")])
     }
 
     /// `POST /ingest`, optionally `{"forcar": true}` to allow removing most documents; a refused

@@ -336,9 +336,16 @@ struct RAGServiceTests {
                 #expect(object["object"] as? String == "chat.completion")
                 let message = (object["choices"] as! [[String: Any]])[0]["message"] as! [String: Any]
                 #expect((object["fontes"] as? [Any])?.isEmpty == false, "the sources travel beside the OpenAI fields")
+                // The chat model was called (ANSWER_MODE=gerada here): its real counts.
+                let usage = object["usage"] as? [String: Any]
+                #expect((usage?["completion_tokens"] as? Int ?? 0) > 0, "\(String(describing: object["usage"]))")
                 return message["content"] as! String
             }
             #expect(!whole.isEmpty && whole != Answerer.refusal)
+            try await client.execute(uri: "/v1/models", method: .get) { response in
+                let models = try JSONDecoder().decode(ModelList.self, from: Data(String(buffer: response.body).utf8))
+                #expect(models.data.map(\.id) == ["guiche"])
+            }
             // OpenAI's content parts are read as the same question.
             let parts = #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "Qual o procedimento para renovação da CNH?"}]}]}"#
             try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: parts)) { response in
