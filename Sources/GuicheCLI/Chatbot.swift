@@ -173,12 +173,13 @@ func describe(_ report: IngestReport) -> String {
 
 /// `guiche ingest`: syncs the data folder into the index.
 struct Ingest: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Index the data folder: new and changed documents in, deleted ones out.", discussion: environmentHelp)
+    static let configuration = CommandConfiguration(
+        abstract: "Index the data folder: new and changed documents in, deleted ones out; or one document of it.", discussion: environmentHelp)
 
     @OptionGroup var models: ModelOptions
     @OptionGroup var rag: RAGOptions
 
-    @Argument(help: "The folder to index (default DATA_DIR).")
+    @Argument(help: "The folder to index (default DATA_DIR), or one file inside DATA_DIR to index alone (the rest left as it is).")
     var folder: String?
 
     @Flag(help: "Remove the documents deleted from the folder even when they are most of the index (INGEST_MAX_REMOVED_SHARE).")
@@ -187,7 +188,9 @@ struct Ingest: AsyncParsableCommand {
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         var settings = try rag.resolve(config)
-        if let folder { settings.dataDirectory = folder }
+        var isFolder: ObjCBool = true
+        let document = folder.flatMap { FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && !isFolder.boolValue ? $0 : nil }
+        if let folder, document == nil { settings.dataDirectory = folder }
         guard FileManager.default.fileExists(atPath: settings.dataDirectory) else {
             throw ValidationError("data folder \(settings.dataDirectory) does not exist")
         }
@@ -203,7 +206,11 @@ struct Ingest: AsyncParsableCommand {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(path.prefix(40).padding(toLength: 40, withPad: " ", startingAt: 0))".utf8))
         }
-        let report = try await chatbot.knowledge.ingest(allowMassRemoval: allowMassRemoval, progress: terminal ? bar : nil)
+        let report = if let document {
+            try await chatbot.knowledge.ingestDocument(at: URL(fileURLWithPath: document))
+        } else {
+            try await chatbot.knowledge.ingest(allowMassRemoval: allowMassRemoval, progress: terminal ? bar : nil)
+        }
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }  // the bar's line cleared
         for failure in report.failed { print("failed: \(failure.path): \(failure.reason)") }
         for skip in report.skipped { print("skipped: \(skip.path): \(skip.reason)") }

@@ -39,6 +39,10 @@ public enum IngestRefusal: Error, Equatable, CustomStringConvertible {
     case notAFolder(String)
     /// More than the allowed share of the indexed documents would be removed.
     case massRemoval(removing: Int, of: Int, allowedShare: Double)
+    /// A single document to index is not inside the data folder.
+    case outsideFolder(file: String, folder: String)
+    /// A single document cannot be indexed before the whole folder was, with this model and chunking.
+    case needsFullSync
 
     public var description: String {
         switch self {
@@ -50,6 +54,12 @@ public enum IngestRefusal: Error, Equatable, CustomStringConvertible {
             "this sync would remove \(removing) of the \(total) indexed documents (more than \(Int(share * 100)) %): "
                 + "nothing was changed; if the documents were really deleted, force it (guiche ingest --allow-mass-removal, "
                 + "POST /ingest {\"forcar\": true})"
+        case .outsideFolder(let file, let folder):
+            "\(file) is not inside the data folder \(folder): copy it there and index it (a sync keeps the index equal to "
+                + "the folder, so a document outside it would be removed again); nothing was indexed"
+        case .needsFullSync:
+            "the collection was never indexed with this embedding model and chunking: index the whole data folder first "
+                + "(guiche ingest); nothing was indexed"
         }
     }
 }
@@ -141,27 +151,7 @@ public actor Indexer {
                 report.failed.append(.init(path: path, reason: "cannot read: \(error.localizedDescription)"))
                 continue
             }
-            let hash = ContentHash.sha256(data)
-            if let previous = known[path], previous.contentHash == hash {
-                report.unchanged.append(path)
-                continue
-            }
-            do {
-                let document = try await DocumentLoader.loadOffActor(url, path: path)
-                let title = document.title
-                let chunks = chunker.chunk(document)
-                let vectors = try await embed(chunks, title: title)
-                try await store.replace(
-                    StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
-                                   chunkCount: chunks.count, indexedAt: Date()),
-                    chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1, documentTitle: title) })
-                report.chunksEmbedded += chunks.count
-                if known[path] == nil { report.added.append(path) } else { report.updated.append(path) }
-                logger.info("indexed", metadata: ["document": "\(path)", "chunks": "\(chunks.count)"])
-            } catch let error as LoadError {
-                report.failed.append(.init(path: path, reason: error.reason))
-                logger.warning("document skipped", metadata: ["document": "\(path)", "reason": "\(error.reason)"])
-            }
+            try await index(data, of: path, at: url, previous: known[path], into: &report)
         }
         for path in known.keys.sorted() where files[path] == nil {
             try await store.remove(documentPath: path)
@@ -169,6 +159,55 @@ public actor Indexer {
             logger.info("removed", metadata: ["document": "\(path)"])
         }
         progress?(files.count, files.count, "")
+        return report
+    }
+
+    /// Indexes one file's `data` as document `path`, unless its content is `previous`'s.
+    private func index(_ data: Data, of path: String, at url: URL, previous: StoredDocument?, into report: inout IngestReport) async throws {
+        let hash = ContentHash.sha256(data)
+        if let previous, previous.contentHash == hash {
+            report.unchanged.append(path)
+            return
+        }
+        do {
+            let document = try await DocumentLoader.loadOffActor(url, path: path)
+            let title = document.title
+            let chunks = chunker.chunk(document)
+            let vectors = try await embed(chunks, title: title)
+            try await store.replace(
+                StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
+                               chunkCount: chunks.count, indexedAt: Date()),
+                chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1, documentTitle: title) })
+            report.chunksEmbedded += chunks.count
+            if previous == nil { report.added.append(path) } else { report.updated.append(path) }
+            logger.info("indexed", metadata: ["document": "\(path)", "chunks": "\(chunks.count)"])
+        } catch let error as LoadError {
+            report.failed.append(.init(path: path, reason: error.reason))
+            logger.warning("document skipped", metadata: ["document": "\(path)", "reason": "\(error.reason)"])
+        }
+    }
+
+    /// Indexes one document of the data folder — added or updated — and leaves every other as it
+    /// is (`guiche ingest FILE`). Refuses, changing nothing, a file outside the folder, or a
+    /// collection not yet indexed with this embedding model and chunking.
+    public func syncDocument(at url: URL) async throws -> IngestReport {
+        let file = url.standardizedFileURL.resolvingSymlinksInPath()
+        let folder = dataDirectory.resolvingSymlinksInPath()
+        guard file.path.hasPrefix(folder.path + "/") else { throw IngestRefusal.outsideFolder(file: url.path, folder: dataDirectory.path) }
+        guard try await store.embeddingModel() == embedding.fingerprint, try await store.chunkingSettings() == chunkingSettings else {
+            throw IngestRefusal.needsFullSync
+        }
+        let path = String(file.path.dropFirst(folder.path.count + 1))
+        var report = IngestReport()
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            report.failed.append(.init(path: path, reason: "cannot read: \(error.localizedDescription)"))
+            return report
+        }
+        let previous = try await store.documents().first { $0.path == path }
+        try await index(data, of: path, at: file, previous: previous, into: &report)
         return report
     }
 

@@ -48,6 +48,18 @@ public actor KnowledgeBase {
         return report
     }
 
+    /// Indexes one document of the data folder, leaving the others as they are (see
+    /// `Indexer.syncDocument`); after a running ingest, if any.
+    public func ingestDocument(at url: URL) async throws -> IngestReport {
+        if let running { _ = try? await running.task.value }
+        let report = try await indexer.syncDocument(at: url)
+        try await retriever.reload()
+        try await useCalibration(recomputing: !(report.added.isEmpty && report.updated.isEmpty))
+        loaded = true
+        lastReport = report
+        return report
+    }
+
     /// Loads the existing index without syncing (questions work before the first ingest ends).
     public func load() async throws {
         try await retriever.reload()

@@ -93,6 +93,38 @@ struct IndexerTests {
         #expect(try await store.documents().map(\.path) == [Self.sampleFiles[0]])
     }
 
+    @Test("one document indexed alone (guiche ingest FILE): added or updated, every other left as it is")
+    func singleDocument() async throws {
+        let data = try SampleData()
+        let store = try SQLiteIndexStore(path: nil)
+        let embedding = CountingEmbedding()
+        let indexer = makeIndexer(data, store: store, embedding: embedding)
+        // Not before the folder was indexed with this model and chunking.
+        await #expect(throws: IngestRefusal.needsFullSync) { try await indexer.syncDocument(at: data.url(Self.sampleFiles[0])) }
+        _ = try await indexer.sync()
+        let before = embedding.texts
+        // A deleted file stays indexed, an edited one and a new one are indexed one at a time.
+        try FileManager.default.removeItem(at: data.url(Self.sampleFiles[1]))
+        let edited = data.url("renovacao-cnh.md")
+        try (try String(contentsOf: edited, encoding: .utf8) + "\nParágrafo acrescentado para o teste.\n").write(to: edited, atomically: true, encoding: .utf8)
+        let updated = try await indexer.syncDocument(at: edited)
+        #expect(updated.updated == ["renovacao-cnh.md"], "\(updated)")
+        #expect(updated.added.isEmpty && updated.removed.isEmpty && updated.unchanged.isEmpty)
+        #expect(embedding.texts - before == updated.chunksEmbedded && updated.chunksEmbedded > 0, "only its chunks embedded")
+        try "# Nova portaria\n\nArt. 1º Os exames são agendados pela internet.\n".write(to: data.url("nova-portaria.md"), atomically: true, encoding: .utf8)
+        let added = try await indexer.syncDocument(at: data.url("nova-portaria.md"))
+        #expect(added.added == ["nova-portaria.md"])
+        #expect(try await store.documents().map(\.path).sorted() == (Self.sampleFiles + ["nova-portaria.md"]).sorted(), "the deleted file is still indexed")
+        #expect(try await indexer.syncDocument(at: edited).unchanged == ["renovacao-cnh.md"])
+        // A file outside the folder: refused, nothing changed.
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("fora-\(UUID()).md")
+        try "# Fora".write(to: outside, atomically: true, encoding: .utf8)
+        await #expect(throws: IngestRefusal.outsideFolder(file: outside.path, folder: data.folder.standardizedFileURL.path)) {
+            try await indexer.syncDocument(at: outside)
+        }
+        #expect(try await store.documents().count == 7)
+    }
+
     @Test("editing one file re-embeds only its chunks; deleting one removes its chunks")
     func incremental() async throws {
         let data = try SampleData()
