@@ -75,7 +75,7 @@ struct ReplicaFailoverTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<300 {
+        for _ in 0..<1200 {  // up to 2 minutes on loaded cores
             if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://\(host):\(port)/health")!),
                (response as? HTTPURLResponse)?.statusCode == 200 { return process }
             try await Task.sleep(for: .milliseconds(100))

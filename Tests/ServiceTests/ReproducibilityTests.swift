@@ -24,7 +24,7 @@ struct ReproducibilityTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<1200 {
+        for _ in 0..<3000 {  // up to 5 minutes: startup indexes and calibrates, slow while other suites load the 2 cores
             if let (body, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
                String(decoding: body, as: UTF8.self).contains(#""ready":true"#) { return process }
             try await Task.sleep(for: .milliseconds(100))
