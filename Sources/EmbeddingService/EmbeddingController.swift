@@ -38,7 +38,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
 
     @Sendable func openAIEmbeddings(request: Request, context: Context) async throws -> OpenAIEmbeddingResponse {
         let body = try await JSONRequest.decode(OpenAIEmbeddingRequest.self, from: request, context: context)
-        let texts = body.input.texts
+        let texts = body.input.values
         try check(texts, field: "input")
         let embedder = batcher.embedder
         if let dimensions = body.dimensions, dimensions != embedder.dimensions {

@@ -3,7 +3,7 @@ import Hummingbird
 // OpenAI's chat-completion contract: what the generator service and the rag service's
 // OpenAI-compatible endpoint answer, and what the rag service sends the generator.
 
-/// A string or an array of strings (OpenAI's `stop`).
+/// A string or an array of strings (OpenAI's `stop`, and the embeddings' `input`).
 public enum OneOrMany: Codable, Sendable, Equatable {
     case one(String)
     case many([String])
@@ -12,8 +12,11 @@ public enum OneOrMany: Codable, Sendable, Equatable {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             self = .one(text)
+        } else if let texts = try? container.decode([String].self) {
+            self = .many(texts)
         } else {
-            self = .many(try container.decode([String].self))
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "expected a string or an array of strings (token-id arrays are not accepted)"))
         }
     }
 

@@ -26,40 +26,6 @@ public struct EmbedResponse: ResponseCodable, Sendable {
 
 /// `POST /v1/embeddings` — OpenAI's contract.
 public struct OpenAIEmbeddingRequest: Codable, Sendable {
-    /// One string or an array of strings (token-id arrays are not accepted).
-    public enum Input: Codable, Sendable {
-        case one(String)
-        case many([String])
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let text = try? container.decode(String.self) {
-                self = .one(text)
-            } else if let texts = try? container.decode([String].self) {
-                self = .many(texts)
-            } else {
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "expected a string or an array of strings (token-id arrays are not accepted)"))
-            }
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .one(let text): try container.encode(text)
-            case .many(let texts): try container.encode(texts)
-            }
-        }
-
-        public var texts: [String] {
-            switch self {
-            case .one(let text): [text]
-            case .many(let texts): texts
-            }
-        }
-    }
-
     public enum EncodingFormat: String, Codable, Sendable {
         case float, base64
     }
@@ -69,14 +35,15 @@ public struct OpenAIEmbeddingRequest: Codable, Sendable {
         case query, document
     }
 
-    public var input: Input
+    /// One string or an array of strings (token-id arrays are not accepted).
+    public var input: OneOrMany
     public var model: String?
     public var inputType: InputType?
     public var encodingFormat: EncodingFormat?
     public var dimensions: Int?
     public var user: String?
 
-    public init(input: Input, inputType: InputType? = nil, encodingFormat: EncodingFormat? = nil) {
+    public init(input: OneOrMany, inputType: InputType? = nil, encodingFormat: EncodingFormat? = nil) {
         self.input = input
         self.inputType = inputType
         self.encodingFormat = encodingFormat

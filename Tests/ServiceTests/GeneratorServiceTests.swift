@@ -81,6 +81,7 @@ struct GeneratorServiceTests {
         BadInput(name: "body over the size limit", path: "/generate", body: #"{"prompt": "\#(String(repeating: "a", count: 3 << 20))"}"#, status: .contentTooLarge, type: "request_too_large", messageContains: "larger"),
         BadInput(name: "chat: no messages", path: "/v1/chat/completions", body: #"{"messages": []}"#, status: .badRequest, type: "invalid_request_error", messageContains: "'messages' is empty"),
         BadInput(name: "chat: unknown role", path: "/v1/chat/completions", body: #"{"messages": [{"role": "robot", "content": "a"}]}"#, status: .badRequest, type: "invalid_request_error", messageContains: "robot"),
+        BadInput(name: "stop of the wrong type", path: "/generate", body: #"{"prompt": "oi", "stop": 5}"#, status: .badRequest, type: "invalid_request_error", messageContains: "string or an array of strings"),
         BadInput(name: "chat: a message without content", path: "/v1/chat/completions", body: #"{"messages": [{"role": "user"}]}"#, status: .badRequest, type: "invalid_request_error", messageContains: "messages[0].content"),
         BadInput(name: "chat: messages not an array", path: "/v1/chat/completions", body: #"{"messages": "oi"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "messages"),
         BadInput(name: "chat: n > 1", path: "/v1/chat/completions", body: #"{"messages": [{"role": "user", "content": "a"}], "n": 2}"#, status: .badRequest, type: "invalid_request_error", messageContains: "n = 1"),
