@@ -26,9 +26,9 @@ public struct EmbeddingServiceSettings: Sendable {
 }
 
 /// The embedding service's router: `/embed`, `/v1/embeddings`, `/health`, `/metrics`, `/openapi.yaml`.
-public func buildEmbeddingRouter(embedder: Embedder, settings: EmbeddingServiceSettings, metrics: ServiceMetrics) throws -> Router<BasicRequestContext> {
+public func buildEmbeddingRouter(embedder: Embedder, settings: EmbeddingServiceSettings, metrics: ServiceMetrics) throws -> Router<ServiceRequestContext> {
     let batcher = EmbeddingBatcher(embedder: embedder, maxTextsPerPass: settings.batchSize, metrics: metrics.registry)
-    let controller = EmbeddingController<BasicRequestContext>(
+    let controller = EmbeddingController<ServiceRequestContext>(
         batcher: batcher, modelName: embedder.model.name, maxTextsPerRequest: settings.maxTextsPerRequest,
         prefixes: settings.prefixes ?? EmbeddingPrefixes(model: embedder.model))
     return try makeServiceRouter(metrics: metrics, openAPIDocument: embeddingOpenAPIDocument, routes: controller.addRoutes)

@@ -16,8 +16,8 @@ public struct GeneratorServiceSettings: Sendable {
 }
 
 /// The generator service's router: `/generate`, `/v1/chat/completions`, `/health`, `/metrics`, `/openapi.yaml`.
-public func buildGeneratorRouter(generator: Generator, metrics: ServiceMetrics) throws -> Router<BasicRequestContext> {
-    let controller = GeneratorController<BasicRequestContext>(
+public func buildGeneratorRouter(generator: Generator, metrics: ServiceMetrics) throws -> Router<ServiceRequestContext> {
+    let controller = GeneratorController<ServiceRequestContext>(
         generator: generator, metrics: GenerationMetrics(metrics: metrics, generator: generator))
     return try makeServiceRouter(metrics: metrics, openAPIDocument: generatorOpenAPIDocument, routes: controller.addRoutes)
 }

@@ -23,42 +23,47 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
         router.get("/health", use: health)
     }
 
-    @Sendable func generate(request: Request, context: Context) async throws -> GenerateResponse {
-        let body = try await JSONRequest.decode(GenerateRequest.self, from: request, context: context)
-        if body.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw APIError.invalidRequest("'prompt' is empty", param: "prompt")
+    @Sendable func generate(request: Request, context: Context) async throws -> Response {
+        try await request.cancellingWhenClientLeaves { requestBody in
+            let body = try await JSONRequest.decode(GenerateRequest.self, from: requestBody, context: context)
+            if body.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw APIError.invalidRequest("'prompt' is empty", param: "prompt")
+            }
+            let stream: AsyncThrowingStream<GenerationEvent, Error>
+            if body.raw == true {
+                stream = try generator.stream(prompt: body.prompt, parameters: body.sampling.parameters)
+            } else {
+                var messages: [ChatMessage] = body.system.map { [.system($0)] } ?? []
+                messages.append(.user(body.prompt))
+                stream = try generator.stream(messages: messages, parameters: body.sampling.parameters)
+            }
+            let completion = try await collect(stream)
+            return try GenerateResponse(text: completion.text, finishReason: completion.summary.finishReason.rawValue, usage: Usage(completion.summary.usage))
+                .response(from: request, context: context)
         }
-        let stream: AsyncThrowingStream<GenerationEvent, Error>
-        if body.raw == true {
-            stream = try generator.stream(prompt: body.prompt, parameters: body.sampling.parameters)
-        } else {
-            var messages: [ChatMessage] = body.system.map { [.system($0)] } ?? []
-            messages.append(.user(body.prompt))
-            stream = try generator.stream(messages: messages, parameters: body.sampling.parameters)
-        }
-        let completion = try await collect(stream)
-        return GenerateResponse(text: completion.text, finishReason: completion.summary.finishReason.rawValue, usage: Usage(completion.summary.usage))
     }
 
     @Sendable func chatCompletions(request: Request, context: Context) async throws -> Response {
-        let body = try await JSONRequest.decode(ChatCompletionRequest.self, from: request, context: context)
-        let messages = try Self.chatMessages(body.messages)
-        if let n = body.n, n != 1 {
-            throw APIError.invalidRequest("only n = 1 is supported", param: "n")
+        try await request.cancellingWhenClientLeaves { requestBody in
+            let body = try await JSONRequest.decode(ChatCompletionRequest.self, from: requestBody, context: context)
+            let messages = try Self.chatMessages(body.messages)
+            if let n = body.n, n != 1 {
+                throw APIError.invalidRequest("only n = 1 is supported", param: "n")
+            }
+            let stream = try generator.stream(messages: messages, parameters: body.sampling.parameters)
+            let id = "chatcmpl-\(UUID().uuidString.lowercased())"
+            let created = Int(Date().timeIntervalSince1970)
+            let model = body.model ?? generator.model.name
+            if body.stream == true {
+                return streamedResponse(
+                    stream, id: id, created: created, model: model, includeUsage: body.streamOptions?.includeUsage == true, logger: context.logger)
+            }
+            let completion = try await collect(stream)
+            return try ChatCompletionResponse(
+                id: id, created: created, model: model, content: completion.text,
+                finishReason: completion.summary.finishReason.rawValue, usage: Usage(completion.summary.usage)
+            ).response(from: request, context: context)
         }
-        let stream = try generator.stream(messages: messages, parameters: body.sampling.parameters)
-        let id = "chatcmpl-\(UUID().uuidString.lowercased())"
-        let created = Int(Date().timeIntervalSince1970)
-        let model = body.model ?? generator.model.name
-        if body.stream == true {
-            return streamedResponse(
-                stream, id: id, created: created, model: model, includeUsage: body.streamOptions?.includeUsage == true, logger: context.logger)
-        }
-        let completion = try await collect(stream)
-        let response = ChatCompletionResponse(
-            id: id, created: created, model: model, content: completion.text,
-            finishReason: completion.summary.finishReason.rawValue, usage: Usage(completion.summary.usage))
-        return try response.response(from: request, context: context)
     }
 
     @Sendable func health(request: Request, context: Context) async throws -> GeneratorHealth {

@@ -20,8 +20,8 @@ public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics, generator: Generator? = nil,
     dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = [],
     maxPendingQuestions: Int = 64
-) throws -> Router<BasicRequestContext> {
-    let controller = RAGController<BasicRequestContext>(
+) throws -> Router<ServiceRequestContext> {
+    let controller = RAGController<ServiceRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
         metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), dependencies: dependencies)
     return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }) { router in

@@ -37,15 +37,17 @@ public struct RAGController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func chat(request: Request, context: Context) async throws -> Response {
-        let body = try await JSONRequest.decode(ChatRequest.self, from: request, context: context)
-        let question = try Self.check(body.pergunta, topK: body.topK)
-        if body.stream == true { return try await streamed(question: question, topK: body.topK, logger: context.logger) }
-        let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
-        metrics.record(answer)
-        return try ChatResponse(
-            resposta: answer.text, fontes: Fonte.list(answer.sources, evidence: answer.evidence.units), recusada: answer.refused,
-            modo: answer.mode, tempos: .init(answer.timings)
-        ).response(from: request, context: context)
+        try await request.cancellingWhenClientLeaves { requestBody in
+            let body = try await JSONRequest.decode(ChatRequest.self, from: requestBody, context: context)
+            let question = try Self.check(body.pergunta, topK: body.topK)
+            if body.stream == true { return try await streamed(question: question, topK: body.topK, logger: context.logger) }
+            let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
+            metrics.record(answer)
+            return try ChatResponse(
+                resposta: answer.text, fontes: Fonte.list(answer.sources, evidence: answer.evidence.units), recusada: answer.refused,
+                modo: answer.mode, tempos: .init(answer.timings)
+            ).response(from: request, context: context)
+        }
     }
 
     @Sendable func search(request: Request, context: Context) async throws -> Response {
@@ -86,8 +88,13 @@ public struct RAGController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func chatCompletions(request: Request, context: Context) async throws -> Response {
-        // OpenAI's request; the last user message is the question (text, or its text parts).
-        let body = try await JSONRequest.decode(ChatCompletionRequest.self, from: request, context: context)
+        try await request.cancellingWhenClientLeaves { requestBody in
+            try await chatCompletion(try await JSONRequest.decode(ChatCompletionRequest.self, from: requestBody, context: context), request: request, context: context)
+        }
+    }
+
+    /// OpenAI's request; the last user message is the question (text, or its text parts).
+    private func chatCompletion(_ body: ChatCompletionRequest, request: Request, context: Context) async throws -> Response {
         guard let last = body.messages.last(where: { $0.role == "user" }), let content = last.content?.text else {
             throw APIError.invalidRequest("'messages' needs a user message with the question", param: "messages")
         }

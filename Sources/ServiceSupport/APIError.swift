@@ -61,6 +61,9 @@ extension APIError {
             self = APIError(status: .serviceUnavailable, type: "service_unavailable", message: error.publicMessage, headers: [.retryAfter: "5"])
         case let error as UpstreamRejected:
             self = APIError(status: .badGateway, type: "upstream_error", message: error.description)
+        case is CancellationError:
+            // The client closed the connection before its answer (`Request.cancellingWhenClientLeaves`).
+            self = APIError(status: .clientClosedRequest, type: "client_closed_request", message: "the client closed the connection")
         case let error as HTTPParserError:
             // The request's own bytes are malformed (a bad chunk size, a bad header…): the client's error.
             self = .invalidRequest("malformed HTTP request: \(error)")
@@ -112,7 +115,8 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let apiError = APIError(error)
-            if apiError.status.kind == .serverError {
+            // Shedding load is deliberate (the access line records it); failures are not.
+            if apiError.status.kind == .serverError, apiError.type != "overloaded_error" {
                 context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
             throw apiError
@@ -153,4 +157,9 @@ public struct UpstreamRejected: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "the \(service) service refused a request built for it (HTTP \(status)): \(reason)" }
+}
+
+extension HTTPResponse.Status {
+    /// 499, nginx's status for a request whose client left before its response (logged, never sent).
+    public static let clientClosedRequest = HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
 }

@@ -5,7 +5,12 @@ import Hummingbird
 public enum JSONRequest {
     /// Reads the body (up to the context's upload limit, else 413) and decodes it.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        try await decode(type, from: request.body, context: context)
+    }
+
+    /// Reads `body` (up to the context's upload limit, else 413) and decodes it.
+    public static func decode<T: Decodable>(_ type: T.Type, from body: RequestBody, context: some RequestContext) async throws -> T {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
         if buffer.readableBytes == 0 {
             throw APIError.invalidRequest("request body is empty; expected a JSON object")
         }

@@ -7,9 +7,9 @@ import HummingbirdCore
 /// `GET /health/live` (the process answers) and `GET /health/ready` (503 until `ready`).
 public func makeServiceRouter(
     metrics: ServiceMetrics, openAPIDocument: URL, ready: @escaping @Sendable () async -> Bool = { true },
-    routes: (Router<BasicRequestContext>) -> Void
-) throws -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+    routes: (Router<ServiceRequestContext>) -> Void
+) throws -> Router<ServiceRequestContext> {
+    let router = Router(context: ServiceRequestContext.self)
     router.add(middleware: RequestOutcomeMiddleware { outcome, logger in
         metrics.recordRequest(route: outcome.route, method: outcome.method, status: outcome.status, duration: outcome.duration)
         outcome.log(to: logger)

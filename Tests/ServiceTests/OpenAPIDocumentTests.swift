@@ -39,7 +39,7 @@ struct OpenAPIDocumentTests {
         return Set(try JSONDecoder().decode([String].self, from: Data(output.utf8)))
     }
 
-    static func check(_ router: Router<BasicRequestContext>, document: URL) throws {
+    static func check(_ router: Router<ServiceRequestContext>, document: URL) throws {
         let (status, output) = try python(["-m", "openapi_spec_validator", "--errors", "all", document.path])
         #expect(status == 0, "\(document.lastPathComponent) is not valid OpenAPI: \(output)")
         let documented = try operations(of: document)

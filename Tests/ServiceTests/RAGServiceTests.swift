@@ -16,16 +16,21 @@ import TestSupport
 struct RAGServiceTests {
     static let knowledge: KnowledgeBase = {
         do {
+            return try makeKnowledge(generator: RAGServiceTests.generator)
+        } catch { fatalError("\(error)") }
+    }()
+
+    /// A knowledge base over a copy of the sample documents (not indexed yet) answering with `generator`.
+    static func makeKnowledge(generator: Generator) throws -> KnowledgeBase {
             let data = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-rag-\(UUID())")
             try FileManager.default.copyItem(at: TestModels.root.appendingPathComponent("data"), to: data)
             let embedding = try LocalEmbedding(embedder: Embedder(model: TestModels.e5, configuration: .init(threads: 2)))
             let store = try SQLiteIndexStore(path: nil)
             let indexer = Indexer(dataDirectory: data, store: store, embedding: embedding, chunkSize: 300, chunkOverlap: 50,
                                   batchSize: 16, logger: Logger(label: "test"))
-            return KnowledgeBase(store: store, embedding: embedding, generation: LocalGeneration(generator: RAGServiceTests.generator),
+            return KnowledgeBase(store: store, embedding: embedding, generation: LocalGeneration(generator: generator),
                                  indexer: indexer, settings: .init(extractiveOnly: false, sampling: .greedy(maxTokens: 96)))
-        } catch { fatalError("\(error)") }
-    }()
+    }
 
     static let generator: Generator = {
         do {
