@@ -15,6 +15,7 @@ let environmentHelp = """
       API_KEYS_FILE            a file of such entries, one or more per line, # comments
       MAX_PENDING_QUESTIONS    questions the rag service holds at once; more get 503 + Retry-After (default 64)
       CORS_ALLOWED_ORIGINS     web origins besides the service's own that may call it from a browser (comma-separated, * any)
+      SHUTDOWN_GRACE_SECONDS   on SIGTERM, how long requests may finish before they are cancelled (default 8)
       LOGS_DIR                 log folder (default app/logs; {host} becomes the host name)
       LOG_FORMAT               text (default) or json: one JSON object per line, an access line per request
       GUICHE_LLAMA_LOG         llama.cpp's log level: debug, info, warning, error (default), none

@@ -46,6 +46,14 @@ struct ListenOptions: ParsableArguments {
         return try ServiceLogging.makeLogger(label: label, level: level, file: "\(directory)/\(file)", format: format)
     }
 
+    /// How long a stopping service lets its requests finish before cancelling them
+    /// (`SHUTDOWN_GRACE_SECONDS`): under Docker's 10 s between SIGTERM and SIGKILL by default.
+    func shutdownGrace(_ config: ConfigReader) throws -> Duration {
+        let seconds = try config.number("shutdown.grace.seconds", default: 8)
+        guard seconds >= 0, seconds <= 3600 else { throw ValidationError("SHUTDOWN_GRACE_SECONDS must be within 0...3600, got \(seconds)") }
+        return .milliseconds(Int((seconds * 1000).rounded()))
+    }
+
     func resolve(_ config: ConfigReader, defaultPort: Int) throws -> (host: String, port: Int, logLevel: Logger.Level) {
         let port = try port ?? config.integer("port", default: defaultPort)
         guard (1...65535).contains(port) else { throw ValidationError("PORT must be within 1...65535, got \(port)") }
@@ -71,6 +79,7 @@ struct ServeEmbedding: AsyncParsableCommand {
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         let models = try self.models.resolve(config)
+        let grace = try listen.shutdownGrace(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8001)
         let batchSize = try batchSize ?? config.integer("embedding.batch.size", default: 32)
         let maxTexts = try maxTexts ?? config.integer("embedding.max.texts", default: 256)
@@ -95,7 +104,7 @@ struct ServeEmbedding: AsyncParsableCommand {
         let metrics = ServiceMetrics.bootstrappingMetricsSystem()
         try await Guiche.run(
             try buildEmbeddingApplication(embedder: embedder, settings: settings, metrics: metrics, logger: logger),
-            engine: EngineShutdown(embedder.shutdown), logger: logger)
+            engine: EngineShutdown(embedder.shutdown), grace: grace, logger: logger)
     }
 }
 
@@ -115,6 +124,7 @@ struct ServeGenerator: AsyncParsableCommand {
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         let models = try self.models.resolve(config)
+        let grace = try listen.shutdownGrace(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8002)
         let parallel = try parallel ?? config.integer("generator.parallel", default: 4)
         let queue = try queue ?? config.integer("generator.queue", default: 64)
@@ -132,17 +142,20 @@ struct ServeGenerator: AsyncParsableCommand {
         let metrics = ServiceMetrics.bootstrappingMetricsSystem()
         try await Guiche.run(
             try buildGeneratorApplication(generator: generator, settings: settings, metrics: metrics, logger: logger),
-            engine: EngineShutdown(generator.shutdown), logger: logger)
+            engine: EngineShutdown(generator.shutdown), grace: grace, logger: logger)
     }
 }
 
 extension Guiche {
     /// Runs `application` until SIGINT/SIGTERM, then shuts it down gracefully: the application
-    /// first (it drains its requests), then the inference engine.
-    static func run(_ application: some ApplicationProtocol, engine: EngineShutdown, logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: [engine, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+    /// first (it stops accepting and lets its requests finish), then the inference engine. Requests
+    /// still running after `grace` are cancelled (their generations stop at the next decode step).
+    static func run(_ application: some ApplicationProtocol, engine: EngineShutdown, grace: Duration, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: [engine, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = grace
+        configuration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: configuration).run()
     }
 }
 
@@ -160,6 +173,7 @@ struct ServeAll: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await GuicheConfiguration.load()
+        let grace = try listen.shutdownGrace(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
         let keys = try apiKeys(config, host: host, logger: logger)
@@ -178,7 +192,7 @@ struct ServeAll: AsyncParsableCommand {
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
             keys: keys, allowedOrigins: allowedOrigins(config), maxPendingQuestions: try maxPendingQuestions(config), logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
-        try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, logger: logger)
+        try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, grace: grace, logger: logger)
     }
 }
 
@@ -200,6 +214,7 @@ struct ServeRAG: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await GuicheConfiguration.load()
+        let grace = try listen.shutdownGrace(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
         let keys = try apiKeys(config, host: host, logger: logger)
@@ -227,7 +242,7 @@ struct ServeRAG: AsyncParsableCommand {
                 return ["embedding": await embeddingUp, "generator": await generatorUp]
             },
             keys: keys, allowedOrigins: allowedOrigins(config), maxPendingQuestions: try maxPendingQuestions(config), logger: logger)
-        try await Guiche.run(application, engine: EngineShutdown {}, logger: logger)
+        try await Guiche.run(application, engine: EngineShutdown {}, grace: grace, logger: logger)
     }
 }
 

@@ -87,4 +87,56 @@ struct ServiceSupportTests {
         #expect(process.terminationStatus == 0, "\(log)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("app/logs/embedding-service.log").path))
     }
+
+    /// SIGTERM while a long answer is being generated: the service waits `SHUTDOWN_GRACE_SECONDS`
+    /// for it, then cancels it and exits — well before Docker's SIGKILL.
+    @Test("SIGTERM cancels a generation still running after SHUTDOWN_GRACE_SECONDS and exits")
+    func boundedShutdown() async throws {
+        let executable = TestModels.root.appendingPathComponent(".build/debug/guiche").path
+        let port = Int.random(in: 30000..<40000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve", "generator", "--host", "127.0.0.1", "--port", "\(port)", "--parallel", "1"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "AGENT_MODEL_NAME": TestModels.chatPath, "N_THREADS": "2", "SHUTDOWN_GRACE_SECONDS": "1",
+            "LOGS_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("guiche-grace-\(UUID())").path,
+        ]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        defer { if process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) } }
+        let base = "http://127.0.0.1:\(port)"
+        var ready = false
+        for _ in 0..<1200 where !ready {
+            try await Task.sleep(for: .milliseconds(100))
+            ready = (try? await URLSession.shared.data(from: URL(string: "\(base)/health/ready")!))?.1 != nil
+        }
+        try #require(ready)
+        // A raw prompt the model continues without end: 1,500 tokens take far longer than the grace.
+        var request = URLRequest(url: URL(string: "\(base)/generate")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let numbers = (1...40).map(String.init).joined(separator: ", ")
+        request.httpBody = Data(#"{"prompt": "\#(numbers), ", "raw": true, "max_tokens": 1500, "temperature": 0}"#.utf8)
+        let answer = Task { try? await URLSession.shared.data(for: request) }
+        var active = false
+        for _ in 0..<600 where !active {
+            try await Task.sleep(for: .milliseconds(100))
+            if let (data, _) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!) {
+                active = String(decoding: data, as: UTF8.self).contains(#""active_sequences":1"#)
+            }
+        }
+        try #require(active, "the generation started")
+        let stopping = ContinuousClock.now
+        process.terminate()  // SIGTERM
+        while process.isRunning, ContinuousClock.now - stopping < .seconds(30) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let took = ContinuousClock.now - stopping
+        let log = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(!process.isRunning, "still running 30 s after SIGTERM")
+        #expect(took < .seconds(8), "exited \(took) after SIGTERM (grace 1 s); a 1,500-token answer takes far longer\n\(log)")
+        _ = await answer.value
+    }
 }
