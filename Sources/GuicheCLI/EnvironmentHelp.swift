@@ -11,8 +11,10 @@ let environmentHelp = """
       INGEST_MAX_REMOVED_SHARE most of the indexed documents one sync removes unless forced (default 0.5)
       EMBEDDING_LONG_INPUTS    reject (default) or window: texts beyond the embedding model's window
       EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
-      API_KEYS                 rag service keys, 'consulta:<sha256>' or 'admin:<sha256>' entries (make one with `guiche key`); none: open
+      API_KEYS                 rag service keys, 'consulta:<sha256>' or 'admin:<sha256>' entries (make one with `guiche key`); none: questions open
       API_KEYS_FILE            a file of such entries, one or more per line, # comments
+      ADMIN_OPEN               true: without keys, admin routes answer other machines too (default false: this machine only)
+      RATE_LIMIT_PER_MINUTE    questions a minute per client (key, else address); beyond: 429 (default 0: no limit)
       MAX_PENDING_QUESTIONS    questions the rag service holds at once; more get 503 + Retry-After (default 64)
       CORS_ALLOWED_ORIGINS     web origins besides the service's own that may call it from a browser (comma-separated, * any)
       SHUTDOWN_GRACE_SECONDS   on SIGTERM, how long requests may finish before they are cancelled (default 8)

@@ -176,7 +176,7 @@ struct ServeAll: AsyncParsableCommand {
         let grace = try listen.shutdownGrace(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
-        let keys = try apiKeys(config, host: host, logger: logger)
+        let access = try ragAccess(config, host: host, logger: logger)
         let ragSettings = try rag.resolve(config)
         let chatbot = try Chatbot.make(
             models: try models.resolve(config), rag: ragSettings,
@@ -190,7 +190,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = try buildRAGApplication(
             knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
-            keys: keys, allowedOrigins: allowedOrigins(config), maxPendingQuestions: try maxPendingQuestions(config), logger: logger)
+            access: access, logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, grace: grace, logger: logger)
     }
@@ -217,7 +217,7 @@ struct ServeRAG: AsyncParsableCommand {
         let grace = try listen.shutdownGrace(config)
         let (host, port, level) = try listen.resolve(config, defaultPort: 8000)
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
-        let keys = try apiKeys(config, host: host, logger: logger)
+        let access = try ragAccess(config, host: host, logger: logger)
         let settings = try rag.resolve(config)
         let modelSettings = try models.resolve(config)
         let embeddingURL = embeddingService ?? config.string(forKey: "embedding.service.url", default: "http://localhost:8001")
@@ -241,14 +241,16 @@ struct ServeRAG: AsyncParsableCommand {
                 async let generatorUp = generation.isReachable()
                 return ["embedding": await embeddingUp, "generator": await generatorUp]
             },
-            keys: keys, allowedOrigins: allowedOrigins(config), maxPendingQuestions: try maxPendingQuestions(config), logger: logger)
+            access: access, logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, grace: grace, logger: logger)
     }
 }
 
 /// The rag service's API keys (`API_KEYS`, `API_KEYS_FILE`), said in the log; a service listening
 /// beyond this machine without keys is open to anyone who reaches it, and says so.
-func apiKeys(_ config: ConfigReader, host: String, logger: Logger) throws -> APIKeys {
+/// Who may call the rag service and how much: `API_KEYS`/`API_KEYS_FILE`, `ADMIN_OPEN`,
+/// `CORS_ALLOWED_ORIGINS`, `MAX_PENDING_QUESTIONS`, `RATE_LIMIT_PER_MINUTE`.
+func ragAccess(_ config: ConfigReader, host: String, logger: Logger) throws -> RAGAccess {
     func parse(_ text: String, from variable: String) throws -> APIKeys {
         do {
             return try APIKeys.parse(text)
@@ -263,19 +265,24 @@ func apiKeys(_ config: ConfigReader, host: String, logger: Logger) throws -> API
         }
         keys = keys.merging(try parse(contents, from: "API_KEYS_FILE"))
     }
+    let loopbackOnly = ["127.0.0.1", "::1", "localhost"].contains(host)
+    let adminOpen = try config.boolean("admin.open", default: false)
     if !keys.isEmpty {
         logger.info("API keys required", metadata: ["keys": "\(keys.count)"])
-    } else if !["127.0.0.1", "::1", "localhost"].contains(host) {
-        logger.warning("no API keys (API_KEYS): every route, /ingest included, is open to whoever reaches this service", metadata: ["host": "\(host)"])
+    } else if !loopbackOnly {
+        logger.warning(
+            adminOpen
+                ? "no API keys (API_KEYS) and ADMIN_OPEN=true: every route, /ingest included, is open to whoever reaches this service"
+                : "no API keys (API_KEYS): questions are open; admin routes (/ingest, /documents, /metrics) answer this machine only",
+            metadata: ["host": "\(host)"])
     }
-    return keys
-}
-
-/// `MAX_PENDING_QUESTIONS`: questions the rag service holds at once before answering 503 (default 64).
-func maxPendingQuestions(_ config: ConfigReader) throws -> Int {
-    let limit = try config.integer("max.pending.questions", default: 64)
-    guard limit >= 1 else { throw ValidationError("MAX_PENDING_QUESTIONS must be at least 1, got \(limit)") }
-    return limit
+    let pending = try config.integer("max.pending.questions", default: 64)
+    guard pending >= 1 else { throw ValidationError("MAX_PENDING_QUESTIONS must be at least 1, got \(pending)") }
+    let perMinute = try config.integer("rate.limit.per.minute", default: 0)
+    guard perMinute >= 0 else { throw ValidationError("RATE_LIMIT_PER_MINUTE must be 0 (no limit) or more, got \(perMinute)") }
+    return RAGAccess(
+        keys: keys, adminOpenWithoutKeys: loopbackOnly || adminOpen, allowedOrigins: allowedOrigins(config),
+        maxPendingQuestions: pending, questionsPerMinute: perMinute)
 }
 
 /// `CORS_ALLOWED_ORIGINS`: web origins, comma-separated, that may call the rag service from a browser.

@@ -37,4 +37,14 @@ extension ConfigReader {
     func number(_ key: ConfigKey, default fallback: Double) throws -> Double {
         try number(key) ?? fallback
     }
+
+    /// A true/false setting (`true`/`false`, `1`/`0`, `yes`/`no`), `fallback` when unset or empty.
+    func boolean(_ key: ConfigKey, default fallback: Bool) throws -> Bool {
+        guard let text = string(forKey: key)?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return fallback }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ValidationError("\(Self.variable(key)) must be true or false, got '\(text)'")
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import RAGCore
 import ServiceSupport
 
@@ -77,9 +78,11 @@ public struct APIKeys: Sendable {
 
 /// Asks every request of a route that needs a scope for a key (`Authorization: Bearer <key>` or
 /// `X-API-Key: <key>`): none or an unknown one is 401, a `consulta` key on an `admin` route 403.
-/// Probes and the OpenAPI document stay open.
-struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Probes and the OpenAPI document stay open. Without keys, the question routes are open and the
+/// admin routes answer loopback clients only, unless `adminOpenWithoutKeys`.
+struct APIKeyMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let keys: APIKeys
+    let adminOpenWithoutKeys: Bool
 
     /// The scope a path needs; nil for open ones.
     static func scope(for path: String) -> APIKeys.Scope? {
@@ -90,13 +93,27 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !keys.isEmpty, let needed = Self.scope(for: request.uri.path) else { return try await next(request, context) }
+    /// The key a request carries, checked or not.
+    static func presentedKey(_ request: Request) -> String? {
         let bearer = request.headers[.authorization].flatMap { value -> String? in
             let parts = value.split(separator: " ", maxSplits: 1)
             return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         }
-        guard let key = bearer ?? request.headers[HTTPField.Name("X-API-Key")!] else {
+        return bearer ?? request.headers[HTTPField.Name("X-API-Key")!]
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let needed = Self.scope(for: request.uri.path) else { return try await next(request, context) }
+        guard !keys.isEmpty else {
+            if needed == .admin, !adminOpenWithoutKeys, !Self.isLoopback(context.remoteAddress) {
+                throw APIError(
+                    status: .unauthorized, type: "authentication_error",
+                    message: "admin routes answer other machines only with an admin API key: set API_KEYS (make one with `guiche key --scope admin`), or ADMIN_OPEN=true on a trusted network",
+                    headers: [.wwwAuthenticate: "Bearer"])
+            }
+            return try await next(request, context)
+        }
+        guard let key = Self.presentedKey(request) else {
             throw APIError(
                 status: .unauthorized, type: "authentication_error",
                 message: "this route needs an API key: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
@@ -109,5 +126,13 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(status: .forbidden, type: "permission_error", message: "this route needs an admin key")
         }
         return try await next(request, context)
+    }
+
+    /// Whether `address` is this machine (127.0.0.0/8, ::1, IPv4-mapped loopback); a request made
+    /// in-process (no address) counts as local.
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let address else { return true }
+        guard let ip = address.ipAddress else { return address.protocol == .unix }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 }

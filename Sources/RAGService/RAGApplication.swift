@@ -12,23 +12,22 @@ import ServiceSupport
 ///     router serves; nil behind a generator service, which serves its own.
 ///   - dependencies: reachability of the model services, reported by `/health` (`ready` needs
 ///     them all); in-process models have none.
-///   - keys: the API keys routes ask for (`APIKeyMiddleware`); none leaves every route open.
-///   - allowedOrigins: web pages, besides the service's own, that may call it from a browser
-///     (`OriginPolicyMiddleware`); "*" for any.
-///   - maxPendingQuestions: questions in the service at once; more get 503 (`QuestionAdmissionMiddleware`).
+///   - access: API keys, admin routes without keys, allowed web origins, limits on questions.
 public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics, generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = [],
-    maxPendingQuestions: Int = 64
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, access: RAGAccess = RAGAccess()
 ) throws -> Router<ServiceRequestContext> {
     let controller = RAGController<ServiceRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
         metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), dependencies: dependencies)
     return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }) { router in
         // Before every route, /metrics and the probes included (those decide for themselves).
-        router.add(middleware: OriginPolicyMiddleware(allowed: allowedOrigins))
-        router.add(middleware: APIKeyMiddleware(keys: keys))
-        router.add(middleware: QuestionAdmissionMiddleware(limit: maxPendingQuestions))
+        router.add(middleware: OriginPolicyMiddleware(allowed: access.allowedOrigins))
+        router.add(middleware: APIKeyMiddleware(keys: access.keys, adminOpenWithoutKeys: access.adminOpenWithoutKeys))
+        if access.questionsPerMinute > 0 {
+            router.add(middleware: RateLimitMiddleware(perMinute: access.questionsPerMinute, keyed: !access.keys.isEmpty))
+        }
+        router.add(middleware: QuestionAdmissionMiddleware(limit: access.maxPendingQuestions))
         controller.addRoutes(to: router)
     }
 }
@@ -49,14 +48,12 @@ public struct RAGServiceSettings: Sendable {
 public func buildRAGApplication(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, settings: RAGServiceSettings,
     metrics: ServiceMetrics = ServiceMetrics(), generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, keys: APIKeys = .none, allowedOrigins: [String] = [],
-    maxPendingQuestions: Int = 64, logger: Logger
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, access: RAGAccess = RAGAccess(), logger: Logger
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRAGRouter(
             knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
-            generator: generator, dependencies: dependencies, keys: keys, allowedOrigins: allowedOrigins,
-            maxPendingQuestions: maxPendingQuestions),
+            generator: generator, dependencies: dependencies, access: access),
         server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
         logger: logger)

@@ -59,6 +59,8 @@ struct ConfigurationDocsTests {
         (["serve", "embedding"], "PORT", "abc"), (["ingest"], "N_THREADS", "zero"), (["ingest"], "REFUSAL_THRESHOLD", "abc"),
         (["ingest"], "CHUNK_SIZE", "300 tokens"), (["serve", "generator", "--port", "18999"], "GENERATOR_PARALLEL", "4x"),
         (["serve", "all", "--port", "18999"], "API_KEYS", "root:abc"), (["serve", "rag", "--port", "18999"], "API_KEYS_FILE", "/nonexistent/keys"),
+        (["serve", "rag", "--port", "18999"], "ADMIN_OPEN", "maybe"), (["serve", "rag", "--port", "18999"], "RATE_LIMIT_PER_MINUTE", "-1"),
+        (["serve", "embedding", "--port", "18999"], "SHUTDOWN_GRACE_SECONDS", "soon"),
     ])
     func badSetting(command: [String], variable: String, value: String) throws {
         let process = Process()

@@ -238,7 +238,7 @@ struct RAGServiceTests {
         #expect(throws: APIKeys.InvalidEntry.self) { try APIKeys.parse("root:\(String(repeating: "a", count: 64))") }
         #expect(throws: APIKeys.InvalidEntry.self) { try APIKeys.parse("consulta:\(consulta.key)") }  // a key, not its digest
         let app = Application(router: try buildRAGRouter(
-            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), keys: keys))
+            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), access: RAGAccess(keys: keys)))
         try await app.test(.router) { client in
             let search = ByteBuffer(string: #"{"pergunta": "Como renovar a CNH?"}"#)
             func status(_ path: String, _ method: HTTPRequest.Method, key: String?, header: HTTPField.Name = .authorization) async throws -> HTTPResponse.Status {
@@ -274,7 +274,7 @@ struct RAGServiceTests {
         _ = try await Self.knowledge.ingest()
         let app = Application(router: try buildRAGRouter(
             knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(),
-            allowedOrigins: ["https://portal.example.gov.br"]))
+            access: RAGAccess(allowedOrigins: ["https://portal.example.gov.br"])))
         try await app.test(.router) { client in
             // What a hostile page's form sends: a "simple" cross-site POST the browser does not ask about first.
             let body = ByteBuffer(string: #"{"forcar": true}"#)
@@ -307,7 +307,7 @@ struct RAGServiceTests {
     func admission() async throws {
         _ = try await Self.knowledge.ingest()
         let app = Application(router: try buildRAGRouter(
-            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), maxPendingQuestions: 1))
+            knowledge: Self.knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), access: RAGAccess(maxPendingQuestions: 1)))
         try await app.test(.router) { client in
             let question = ByteBuffer(string: #"{"pergunta": "Quais documentos levar para renovar a CNH?"}"#)
             let first = Task {

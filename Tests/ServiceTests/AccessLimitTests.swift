@@ -1,0 +1,92 @@
+import Foundation
+import GuicheAPI
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+@testable import RAGService
+import ServiceSupport
+import Testing
+
+/// A request context whose client is another machine (documentation address 203.0.113.7).
+struct RemoteClientContext: RequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = try! SocketAddress(ipAddress: "203.0.113.7", port: 40000)
+    }
+}
+
+@Suite("access limits")
+struct AccessLimitTests {
+    /// The rag service's access middlewares in front of stand-in routes, for a client on another machine.
+    static func remoteRouter(keys: APIKeys = .none, adminOpen: Bool, perMinute: Int = 0) -> Router<RemoteClientContext> {
+        let router = Router(context: RemoteClientContext.self)
+        router.add(middleware: APIErrorMiddleware())
+        router.add(middleware: APIKeyMiddleware(keys: keys, adminOpenWithoutKeys: adminOpen))
+        if perMinute > 0 { router.add(middleware: RateLimitMiddleware(perMinute: perMinute, keyed: !keys.isEmpty)) }
+        router.post("/ingest") { _, _ in "indexed" }
+        router.get("/metrics") { _, _ in "metrics" }
+        router.post("/chat") { _, _ in "answer" }
+        return router
+    }
+
+    @Test("without API keys, admin routes refuse other machines unless ADMIN_OPEN; questions stay open")
+    func adminNeedsKeyBeyondLoopback() async throws {
+        try await Application(router: Self.remoteRouter(adminOpen: false)).test(.router) { client in
+            for (path, method) in [("/ingest", HTTPRequest.Method.post), ("/metrics", .get)] {
+                try await client.execute(uri: path, method: method) { response in
+                    #expect(response.status == .unauthorized, "\(path)")
+                    let message = try response.json(ErrorBody.self).error.message
+                    #expect(message.contains("API_KEYS") && message.contains("ADMIN_OPEN"), "\(message)")
+                }
+            }
+            try await client.execute(uri: "/chat", method: .post) { #expect($0.status == .ok) }
+        }
+        try await Application(router: Self.remoteRouter(adminOpen: true)).test(.router) { client in
+            try await client.execute(uri: "/ingest", method: .post) { #expect($0.status == .ok) }
+        }
+        #expect(APIKeyMiddleware<RemoteClientContext>.isLoopback(try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        #expect(APIKeyMiddleware<RemoteClientContext>.isLoopback(try SocketAddress(ipAddress: "::1", port: 1)))
+        #expect(!APIKeyMiddleware<RemoteClientContext>.isLoopback(try SocketAddress(ipAddress: "10.0.0.2", port: 1)))
+    }
+
+    @Test("beyond RATE_LIMIT_PER_MINUTE a client gets 429 with Retry-After; another key has its own budget")
+    func rateLimit() async throws {
+        try await Application(router: Self.remoteRouter(adminOpen: false, perMinute: 3)).test(.router) { client in
+            for attempt in 1...3 {
+                try await client.execute(uri: "/chat", method: .post) { #expect($0.status == .ok, "question \(attempt)") }
+            }
+            try await client.execute(uri: "/chat", method: .post) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter] == "20", "one question every 20 s at 3 a minute")
+                #expect((try? response.json(ErrorBody.self))?.error.message.contains("RATE_LIMIT_PER_MINUTE") == true)
+            }
+            // A made-up key does not buy a new budget when the service has no keys.
+            try await client.execute(uri: "/chat", method: .post, headers: [.authorization: "Bearer invented"]) {
+                #expect($0.status == .tooManyRequests)
+            }
+        }
+        let first = APIKeys.generate(scope: .consulta), second = APIKeys.generate(scope: .consulta)
+        let keys = try APIKeys.parse("\(first.entry) \(second.entry)")
+        try await Application(router: Self.remoteRouter(keys: keys, adminOpen: false, perMinute: 1)).test(.router) { client in
+            try await client.execute(uri: "/chat", method: .post, headers: [.authorization: "Bearer \(first.key)"]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/chat", method: .post, headers: [.authorization: "Bearer \(first.key)"]) {
+                #expect($0.status == .tooManyRequests)
+            }
+            try await client.execute(uri: "/chat", method: .post, headers: [.authorization: "Bearer \(second.key)"]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("a rate limiter refills its buckets with time, one bucket per client")
+    func bucketRefills() {
+        let limiter = RateLimiter(perMinute: 60)
+        let start = ContinuousClock.now
+        for _ in 0..<60 { #expect(limiter.take(for: "a", at: start) == nil) }
+        #expect(limiter.take(for: "a", at: start) == 1)
+        #expect(limiter.take(for: "a", at: start + .seconds(1)) == nil, "one more after a second")
+        #expect(limiter.take(for: "b", at: start) == nil, "another client has its own bucket")
+    }
+}
