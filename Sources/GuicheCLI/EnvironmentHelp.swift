@@ -16,6 +16,7 @@ let environmentHelp = """
       ADMIN_OPEN               true: without keys, admin routes answer other machines too (default false: this machine only)
       RATE_LIMIT_PER_MINUTE    questions a minute per client (key, else address); beyond: 429 (default 0: no limit)
       MAX_PENDING_QUESTIONS    questions the rag service holds at once; more get 503 + Retry-After (default 64)
+      MAX_QUESTION_WAIT_SECONDS a question expecting a longer wait behind the others (at the busy pace) gets 503 at once (default 30)
       CORS_ALLOWED_ORIGINS     web origins besides the service's own that may call it from a browser (comma-separated, * any)
       SHUTDOWN_GRACE_SECONDS   on SIGTERM, how long requests may finish before they are cancelled (default 8)
       LOGS_DIR                 log folder (default app/logs; {host} becomes the host name)

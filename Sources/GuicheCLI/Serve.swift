@@ -249,7 +249,7 @@ struct ServeRAG: AsyncParsableCommand {
 /// The rag service's API keys (`API_KEYS`, `API_KEYS_FILE`), said in the log; a service listening
 /// beyond this machine without keys is open to anyone who reaches it, and says so.
 /// Who may call the rag service and how much: `API_KEYS`/`API_KEYS_FILE`, `ADMIN_OPEN`,
-/// `CORS_ALLOWED_ORIGINS`, `MAX_PENDING_QUESTIONS`, `RATE_LIMIT_PER_MINUTE`.
+/// `CORS_ALLOWED_ORIGINS`, `MAX_PENDING_QUESTIONS`, `MAX_QUESTION_WAIT_SECONDS`, `RATE_LIMIT_PER_MINUTE`.
 func ragAccess(_ config: ConfigReader, host: String, logger: Logger) throws -> RAGAccess {
     func parse(_ text: String, from variable: String) throws -> APIKeys {
         do {
@@ -278,11 +278,13 @@ func ragAccess(_ config: ConfigReader, host: String, logger: Logger) throws -> R
     }
     let pending = try config.integer("max.pending.questions", default: 64)
     guard pending >= 1 else { throw ValidationError("MAX_PENDING_QUESTIONS must be at least 1, got \(pending)") }
+    let maxWait = try config.number("max.question.wait.seconds", default: 30)
+    guard maxWait >= 1, maxWait <= 3600 else { throw ValidationError("MAX_QUESTION_WAIT_SECONDS must be within 1...3600, got \(maxWait)") }
     let perMinute = try config.integer("rate.limit.per.minute", default: 0)
     guard perMinute >= 0 else { throw ValidationError("RATE_LIMIT_PER_MINUTE must be 0 (no limit) or more, got \(perMinute)") }
     return RAGAccess(
         keys: keys, adminOpenWithoutKeys: loopbackOnly || adminOpen, allowedOrigins: allowedOrigins(config),
-        maxPendingQuestions: pending, questionsPerMinute: perMinute)
+        maxPendingQuestions: pending, maxQuestionWait: .milliseconds(Int(maxWait * 1000)), questionsPerMinute: perMinute)
 }
 
 /// `CORS_ALLOWED_ORIGINS`: web origins, comma-separated, that may call the rag service from a browser.

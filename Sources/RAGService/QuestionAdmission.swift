@@ -2,43 +2,95 @@ import Hummingbird
 import ServiceSupport
 import Synchronization
 
-/// Load shedding for the routes that answer questions: at most `limit` questions are in the
-/// service at once (answering, streaming or waiting for the models); one more is answered at once
-/// with 503 and `Retry-After` instead of joining a queue nobody would wait for
-/// (`MAX_PENDING_QUESTIONS`). A question leaves when its last byte is written.
+/// Load shedding for the routes that answer questions. A question is answered at once with 503
+/// and `Retry-After` instead of joining a queue nobody would wait for when `limit` questions are
+/// already in the service (answering, streaming or waiting for the models; `MAX_PENDING_QUESTIONS`),
+/// or when, at the pace answers have been leaving lately, it would wait longer than `maxWait`
+/// before its turn (`MAX_QUESTION_WAIT_SECONDS`). A question leaves when its last byte is written.
 struct QuestionAdmissionMiddleware<Context: RequestContext>: RouterMiddleware {
     static var questionRoutes: Set<String> { ["/chat", "/chat/stream", "/search", "/v1/chat/completions"] }
 
-    let limit: Int
-    let inService: Counter
+    let load: QuestionLoad
 
-    /// The questions in the service now, shared by every request.
-    final class Counter: Sendable {
-        let value = Atomic<Int>(0)
-        init() {}
-    }
-
-    init(limit: Int) {
-        self.limit = limit
-        self.inService = Counter()
+    init(limit: Int, maxWait: Duration = .seconds(30)) {
+        self.load = QuestionLoad(limit: limit, maxWait: maxWait)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, Self.questionRoutes.contains(request.uri.path) else { return try await next(request, context) }
-        let counter = inService
-        let admitted = counter.value.add(1, ordering: .relaxed).newValue
-        guard admitted <= limit else {
-            counter.value.subtract(1, ordering: .relaxed)
-            throw APIError.overloaded(
-                "\(limit) questions are being answered; try again in a moment (MAX_PENDING_QUESTIONS)", retryAfterSeconds: 2)
-        }
+        let load = self.load
+        if let refusal = load.admit(at: .now) { throw refusal }
         do {
             var response = try await next(request, context)
-            response.body = response.body.afterWriting { counter.value.subtract(1, ordering: .relaxed) }
+            response.body = response.body.afterWriting { load.leave(at: .now) }
             return response
         } catch {
-            counter.value.subtract(1, ordering: .relaxed)
+            load.leave(at: .now)
             throw error
         }
+    }
+}
+
+/// The questions in the service and the pace at which they leave while others wait, shared by
+/// every request.
+final class QuestionLoad: Sendable {
+    let limit: Int
+    let maxWait: Duration
+    private let state = Mutex(State())
+
+    /// Busy intervals kept for the pace.
+    static var window: Int { 16 }
+
+    struct State {
+        var inService = 0
+        /// The last departure that left questions in the service; nil while the service is idle.
+        var busySince: ContinuousClock.Instant?
+        /// Time between consecutive departures while questions were in the service throughout.
+        var busyIntervals: [Duration] = []
+    }
+
+    init(limit: Int, maxWait: Duration) {
+        self.limit = limit
+        self.maxWait = maxWait
+    }
+
+    /// Admits a question (nil) or says why not: 503 with the seconds to wait before trying again.
+    func admit(at now: ContinuousClock.Instant) -> APIError? {
+        state.withLock { state in
+            guard state.inService < limit else {
+                return APIError.overloaded("\(limit) questions are being answered; try again in a moment (MAX_PENDING_QUESTIONS)", retryAfterSeconds: 2)
+            }
+            if let wait = Self.expectedWait(ahead: state.inService, busyIntervals: state.busyIntervals), wait > maxWait {
+                let retry = max(1, Int((wait - maxWait).components.seconds) + 1)
+                return APIError.overloaded(
+                    "the questions ahead would keep this one waiting about \(wait.components.seconds) s, more than \(maxWait.components.seconds) s; try again in \(retry) s (MAX_QUESTION_WAIT_SECONDS)",
+                    retryAfterSeconds: retry)
+            }
+            state.inService += 1
+            return nil
+        }
+    }
+
+    func leave(at now: ContinuousClock.Instant) {
+        state.withLock { state in
+            state.inService -= 1
+            // Between two departures questions only arrive: if the previous one left some behind,
+            // the service was busy all along and this interval measures its pace.
+            if let since = state.busySince {
+                state.busyIntervals.append(now - since)
+                if state.busyIntervals.count > Self.window { state.busyIntervals.removeFirst() }
+            }
+            state.busySince = state.inService > 0 ? now : nil
+        }
+    }
+
+    var inService: Int { state.withLock { $0.inService } }
+
+    /// How long `ahead` questions take to leave at the busy pace; nil while the pace is unknown
+    /// (fewer than 4 busy intervals measured).
+    static func expectedWait(ahead: Int, busyIntervals: [Duration]) -> Duration? {
+        guard ahead > 0, busyIntervals.count >= 4 else { return nil }
+        let mean = busyIntervals.reduce(Duration.zero, +) / busyIntervals.count
+        return mean * ahead
     }
 }

@@ -14,18 +14,22 @@ public struct RAGAccess: Sendable {
     public var allowedOrigins: [String]
     /// Questions in the service at once; more get 503 (`QuestionAdmissionMiddleware`).
     public var maxPendingQuestions: Int
+    /// Longest a question may expect to wait for the ones ahead of it, at the pace answers leave
+    /// when the service is busy; beyond, 503 at once (`QuestionAdmissionMiddleware`).
+    public var maxQuestionWait: Duration
     /// Questions per minute a client may ask — per API key, else per address; 0: no limit
     /// (`RateLimitMiddleware`).
     public var questionsPerMinute: Int
 
     public init(
         keys: APIKeys = .none, adminOpenWithoutKeys: Bool = true, allowedOrigins: [String] = [], maxPendingQuestions: Int = 64,
-        questionsPerMinute: Int = 0
+        maxQuestionWait: Duration = .seconds(30), questionsPerMinute: Int = 0
     ) {
         self.keys = keys
         self.adminOpenWithoutKeys = adminOpenWithoutKeys
         self.allowedOrigins = allowedOrigins
         self.maxPendingQuestions = maxPendingQuestions
+        self.maxQuestionWait = maxQuestionWait
         self.questionsPerMinute = questionsPerMinute
     }
 }

@@ -27,7 +27,7 @@ public func buildRAGRouter(
         if access.questionsPerMinute > 0 {
             router.add(middleware: RateLimitMiddleware(perMinute: access.questionsPerMinute, keyed: !access.keys.isEmpty))
         }
-        router.add(middleware: QuestionAdmissionMiddleware(limit: access.maxPendingQuestions))
+        router.add(middleware: QuestionAdmissionMiddleware(limit: access.maxPendingQuestions, maxWait: access.maxQuestionWait))
         controller.addRoutes(to: router)
     }
 }

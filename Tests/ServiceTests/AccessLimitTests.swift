@@ -89,4 +89,28 @@ struct AccessLimitTests {
         #expect(limiter.take(for: "a", at: start + .seconds(1)) == nil, "one more after a second")
         #expect(limiter.take(for: "b", at: start) == nil, "another client has its own bucket")
     }
+
+    @Test("a question that would wait longer than MAX_QUESTION_WAIT_SECONDS at the busy pace is turned away at once")
+    func expectedWait() {
+        let load = QuestionLoad(limit: 64, maxWait: .seconds(30))
+        var now = ContinuousClock.now
+        // Sequential questions leaving an idle service measure no pace: spacing is the clients' own.
+        for _ in 0..<10 {
+            #expect(load.admit(at: now) == nil)
+            now += .seconds(20)
+            load.leave(at: now)
+        }
+        for _ in 0..<3 { #expect(load.admit(at: now) == nil) }
+        // Busy: one answer leaves every 10 s while others wait, and another question comes.
+        for _ in 0..<5 {
+            now += .seconds(10)
+            load.leave(at: now)
+            #expect(load.admit(at: now) == nil, "2 ahead × 10 s is within 30 s")
+        }
+        #expect(load.admit(at: now) == nil, "3 ahead × 10 s = 30 s")
+        let refusal = load.admit(at: now)
+        #expect(refusal?.status == .serviceUnavailable)
+        #expect(refusal?.headers[.retryAfter] == "11", "4 ahead × 10 s = 40 s: 10 s too long")
+        #expect(refusal?.message.contains("MAX_QUESTION_WAIT_SECONDS") == true)
+    }
 }
