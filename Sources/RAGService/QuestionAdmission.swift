@@ -6,7 +6,8 @@ import Synchronization
 /// and `Retry-After` instead of joining a queue nobody would wait for when `limit` questions are
 /// already in the service (answering, streaming or waiting for the models; `MAX_PENDING_QUESTIONS`),
 /// or when, at the pace answers have been leaving lately, it would wait longer than `maxWait`
-/// before its turn (`MAX_QUESTION_WAIT_SECONDS`). A question leaves when its last byte is written.
+/// for the ones ahead (`MAX_QUESTION_WAIT_SECONDS`); before that pace is known, each question
+/// ahead counts for the time a question has taken lately, as if answered one at a time. A question leaves when its last byte is written.
 struct QuestionAdmissionMiddleware<Context: RequestContext>: RouterMiddleware {
     static var questionRoutes: Set<String> { ["/chat", "/chat/stream", "/search", "/v1/chat/completions"] }
 
@@ -19,13 +20,14 @@ struct QuestionAdmissionMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, Self.questionRoutes.contains(request.uri.path) else { return try await next(request, context) }
         let load = self.load
-        if let refusal = load.admit(at: .now) { throw refusal }
+        let admitted = ContinuousClock.now
+        if let refusal = load.admit(at: admitted) { throw refusal }
         do {
             var response = try await next(request, context)
-            response.body = response.body.afterWriting { load.leave(at: .now) }
+            response.body = response.body.afterWriting { load.leave(admitted: admitted, at: .now) }
             return response
         } catch {
-            load.leave(at: .now)
+            load.leave(admitted: admitted, at: .now)
             throw error
         }
     }
@@ -47,6 +49,8 @@ final class QuestionLoad: Sendable {
         var busySince: ContinuousClock.Instant?
         /// Time between consecutive departures while questions were in the service throughout.
         var busyIntervals: [Duration] = []
+        /// Time recent questions spent in the service.
+        var serviceTimes: [Duration] = []
     }
 
     init(limit: Int, maxWait: Duration) {
@@ -60,7 +64,8 @@ final class QuestionLoad: Sendable {
             guard state.inService < limit else {
                 return APIError.overloaded("\(limit) questions are being answered; try again in a moment (MAX_PENDING_QUESTIONS)", retryAfterSeconds: 2)
             }
-            if let wait = Self.expectedWait(ahead: state.inService, busyIntervals: state.busyIntervals), wait > maxWait {
+            if let wait = Self.expectedWait(ahead: state.inService, busyIntervals: state.busyIntervals, serviceTimes: state.serviceTimes),
+               wait > maxWait {
                 let retry = max(1, Int((wait - maxWait).components.seconds) + 1)
                 return APIError.overloaded(
                     "the questions ahead would keep this one waiting about \(wait.components.seconds) s, more than \(maxWait.components.seconds) s; try again in \(retry) s (MAX_QUESTION_WAIT_SECONDS)",
@@ -71,9 +76,11 @@ final class QuestionLoad: Sendable {
         }
     }
 
-    func leave(at now: ContinuousClock.Instant) {
+    func leave(admitted: ContinuousClock.Instant, at now: ContinuousClock.Instant) {
         state.withLock { state in
             state.inService -= 1
+            state.serviceTimes.append(now - admitted)
+            if state.serviceTimes.count > Self.window { state.serviceTimes.removeFirst() }
             // Between two departures questions only arrive: if the previous one left some behind,
             // the service was busy all along and this interval measures its pace.
             if let since = state.busySince {
@@ -86,11 +93,13 @@ final class QuestionLoad: Sendable {
 
     var inService: Int { state.withLock { $0.inService } }
 
-    /// How long `ahead` questions take to leave at the busy pace; nil while the pace is unknown
-    /// (fewer than 4 busy intervals measured).
-    static func expectedWait(ahead: Int, busyIntervals: [Duration]) -> Duration? {
-        guard ahead > 0, busyIntervals.count >= 4 else { return nil }
-        let mean = busyIntervals.reduce(Duration.zero, +) / busyIntervals.count
-        return mean * ahead
+    /// How long `ahead` questions take to leave: at the busy pace once 4 busy intervals are
+    /// measured, else at the recent time in service each (no parallelism assumed); nil when
+    /// nothing is measured yet.
+    static func expectedWait(ahead: Int, busyIntervals: [Duration], serviceTimes: [Duration]) -> Duration? {
+        guard ahead > 0 else { return nil }
+        let pace = busyIntervals.count >= 4 ? busyIntervals : serviceTimes
+        guard !pace.isEmpty else { return nil }
+        return pace.reduce(Duration.zero, +) / pace.count * ahead
     }
 }

@@ -94,17 +94,16 @@ struct AccessLimitTests {
     func expectedWait() {
         let load = QuestionLoad(limit: 64, maxWait: .seconds(30))
         var now = ContinuousClock.now
-        // Sequential questions leaving an idle service measure no pace: spacing is the clients' own.
-        for _ in 0..<10 {
-            #expect(load.admit(at: now) == nil)
-            now += .seconds(20)
-            load.leave(at: now)
-        }
+        #expect(load.admit(at: now) == nil, "nothing measured yet")
+        load.leave(admitted: now, at: now + .seconds(12))
+        now += .seconds(12)
+        // No pace measured under load yet: each question ahead counts for the 12 s one took.
         for _ in 0..<3 { #expect(load.admit(at: now) == nil) }
+        #expect(load.admit(at: now)?.status == .serviceUnavailable, "3 ahead × 12 s = 36 s")
         // Busy: one answer leaves every 10 s while others wait, and another question comes.
         for _ in 0..<5 {
             now += .seconds(10)
-            load.leave(at: now)
+            load.leave(admitted: now - .seconds(10), at: now)
             #expect(load.admit(at: now) == nil, "2 ahead × 10 s is within 30 s")
         }
         #expect(load.admit(at: now) == nil, "3 ahead × 10 s = 30 s")
