@@ -226,8 +226,9 @@ struct ServeRAG: AsyncParsableCommand {
         let tokenizer = try? LlamaModel(path: try modelSettings.embeddingModelPath(), parameters: .init(vocabularyOnly: true))
         if tokenizer == nil { logger.warning("embedding model file not found here: chunk sizes are estimated") }
         // Built first so that a malformed GENERATOR_SERVICE_URL is refused before waiting for the embedding service.
-        let generation = try RemoteGeneration(baseURL: generatorURL, logger: logger)
-        let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, logger: logger)
+        let http = makeModelServicesHTTPClient(questions: access.maxPendingQuestions)
+        let generation = try RemoteGeneration(baseURL: generatorURL, client: http, logger: logger)
+        let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, client: http, logger: logger)
         let knowledge = try settings.knowledgeBase(embedding: embedding, generation: generation, logger: logger)
         try await knowledge.load()
         if let report = try await startupIngest(knowledge, logger: logger) {
@@ -246,8 +247,6 @@ struct ServeRAG: AsyncParsableCommand {
     }
 }
 
-/// The rag service's API keys (`API_KEYS`, `API_KEYS_FILE`), said in the log; a service listening
-/// beyond this machine without keys is open to anyone who reaches it, and says so.
 /// Who may call the rag service and how much: `API_KEYS`/`API_KEYS_FILE`, `ADMIN_OPEN`,
 /// `CORS_ALLOWED_ORIGINS`, `MAX_PENDING_QUESTIONS`, `MAX_QUESTION_WAIT_SECONDS`, `RATE_LIMIT_PER_MINUTE`.
 func ragAccess(_ config: ConfigReader, host: String, logger: Logger) throws -> RAGAccess {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import GuicheAPI
 import LlamaRuntime
 import Logging
@@ -31,8 +32,10 @@ public struct RemoteEmbedding: TextEmbedding {
     }
 
     /// Over a new client of the service at `baseURL`, once it answers.
-    public static func connect(baseURL: String, tokenizer: LlamaModel?, logger: Logger) async throws -> RemoteEmbedding {
-        try await connect(try EmbeddingServiceClient(baseURL: baseURL, logger: logger), tokenizer: tokenizer, logger: logger)
+    public static func connect(
+        baseURL: String, tokenizer: LlamaModel?, client: HTTPClient = modelServicesHTTPClient, logger: Logger
+    ) async throws -> RemoteEmbedding {
+        try await connect(try EmbeddingServiceClient(baseURL: baseURL, client: client, logger: logger), tokenizer: tokenizer, logger: logger)
     }
 
     private init(client: EmbeddingServiceClient, tokenizer: LlamaModel?, health: EmbeddingHealth) {

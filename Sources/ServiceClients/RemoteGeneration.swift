@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import GuicheAPI
 import LlamaRuntime
@@ -22,8 +23,10 @@ public struct RemoteGeneration: TextGeneration {
     }
 
     /// Over a new client of the service at `baseURL`.
-    public init(baseURL: String, resolver: ServiceReplicas.Resolver? = nil, logger: Logger) throws {
-        self.init(try GeneratorServiceClient(baseURL: baseURL, resolver: resolver, logger: logger), logger: logger)
+    public init(
+        baseURL: String, resolver: ServiceReplicas.Resolver? = nil, client: HTTPClient = modelServicesHTTPClient, logger: Logger
+    ) throws {
+        self.init(try GeneratorServiceClient(baseURL: baseURL, resolver: resolver, client: client, logger: logger), logger: logger)
     }
 
     /// Whether the service answers now.

@@ -109,10 +109,16 @@ struct ServiceConnection: Sendable {
     }
 }
 
-/// The process-wide HTTP client for the model services: connection attempts give up after 3 s so
-/// that retries (and the 503) happen promptly when a service is down.
-public let modelServicesHTTPClient: HTTPClient = {
+/// An HTTP client for the model services: connection attempts give up after 3 s so that retries
+/// (and the 503) happen promptly when a service is down, and each replica may have a connection
+/// per question the rag service holds (`questions`, its `MAX_PENDING_QUESTIONS`) plus a few for
+/// probes — a question never waits for the pool; the services' own queues decide what they take.
+public func makeModelServicesHTTPClient(questions: Int) -> HTTPClient {
     var configuration = HTTPClient.Configuration()
     configuration.timeout.connect = .seconds(3)
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = questions + 8
     return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-}()
+}
+
+/// The process-wide client of `makeModelServicesHTTPClient` for the default 64 questions.
+public let modelServicesHTTPClient: HTTPClient = makeModelServicesHTTPClient(questions: 64)
