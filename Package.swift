@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         /// llama.cpp's C API (llama.h), located through pkg-config.
@@ -177,6 +178,7 @@ let package = Package(
                 "EmbeddingService", "GeneratorService", "RAGService", "RAGCore", "ServiceSupport", "LlamaRuntime", "TestSupport",
                 "GuicheAPI", "ServiceClients",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
     ],
