@@ -119,7 +119,7 @@ let package = Package(
                 "RAGCore", "LlamaRuntime", "ServiceSupport", "GuicheAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            resources: [.copy("openapi.yaml")]
+            resources: [.copy("openapi.yaml"), .copy("Web")]
         ),
         /// The `guiche` command line.
         .executableTarget(

@@ -66,6 +66,11 @@ struct RAGOptions: ParsableArguments {
 }
 
 struct RAGSettings {
+    /// The collection's conversations and feedback (`<collection>.conversas.sqlite` beside its index).
+    func conversationStore() throws -> SQLiteConversationStore {
+        try SQLiteConversationStore(path: SQLiteConversationStore.path(directory: databaseDirectory, collection: collection))
+    }
+
     /// The collection's knowledge base over `embedding` and `generation`, in-process or remote:
     /// the SQLite index under `databaseDirectory`, the folder sync, the answerer.
     func knowledgeBase(embedding: any TextEmbedding, generation: any TextGeneration, logger: Logger) throws -> KnowledgeBase {

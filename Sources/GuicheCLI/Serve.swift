@@ -190,7 +190,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = try buildRAGApplication(
             knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
-            access: access, logger: logger)
+            access: access, conversations: try ragSettings.conversationStore(), logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, grace: grace, logger: logger)
     }
@@ -242,7 +242,7 @@ struct ServeRAG: AsyncParsableCommand {
                 async let generatorUp = generation.isReachable()
                 return ["embedding": await embeddingUp, "generator": await generatorUp]
             },
-            access: access, logger: logger)
+            access: access, conversations: try settings.conversationStore(), logger: logger)
         try await Guiche.run(application, engine: EngineShutdown {}, grace: grace, logger: logger)
     }
 }

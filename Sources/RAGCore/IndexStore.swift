@@ -84,6 +84,8 @@ public protocol IndexStore: Sendable {
     func remove(documentPath: String) async throws
     func vectors() async throws -> VectorSnapshot
     func chunks(ids: [Int64]) async throws -> [IndexedChunk]
+    /// The chunks of the document at `documentPath`, in order (none when it is not indexed).
+    func chunks(documentPath: String) async throws -> [IndexedChunk]
     /// BM25 over the chunks' keyword terms (body and heading): chunk ids with their scores
     /// (higher is better), best first.
     func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [(id: Int64, score: Double)]

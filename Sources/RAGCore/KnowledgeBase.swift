@@ -93,6 +93,13 @@ public actor KnowledgeBase {
     public func chunkCount() async throws -> Int {
         try await store.chunkCount()
     }
+
+    /// The indexed document at `path` (relative to the data folder) and its chunks in order; nil
+    /// when no such document is indexed.
+    public func document(at path: String) async throws -> (document: StoredDocument, chunks: [IndexedChunk])? {
+        guard let document = try await store.documents().first(where: { $0.path == path }) else { return nil }
+        return (document, try await store.chunks(documentPath: path))
+    }
 }
 
 /// An ingest asked for while another, with different options, runs.

@@ -143,7 +143,7 @@ public actor Retriever {
     }
 
     /// Joins consecutive chunks, dropping the overlap the second repeats from the first.
-    static func join(_ first: String, _ second: String) -> String {
+    public static func join(_ first: String, _ second: String) -> String {
         let limit = min(first.count, second.count)
         for length in stride(from: limit, through: 20, by: -1) where first.hasSuffix(second.prefix(length)) {
             return first + second.dropFirst(length)

@@ -174,19 +174,27 @@ public final class SQLiteIndexStore: IndexStore {
 
     public func chunks(ids: [Int64]) async throws -> [IndexedChunk] {
         guard !ids.isEmpty else { return [] }
-        let found = try await database.read { db in
+        let found = try await indexedChunks(where: "chunk.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", StatementArguments(ids))
+        let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+        return ids.compactMap { byID[$0] }
+    }
+
+    public func chunks(documentPath: String) async throws -> [IndexedChunk] {
+        try await indexedChunks(where: "document.path = ? ORDER BY chunk.ordinal", [documentPath])
+    }
+
+    private func indexedChunks(where condition: String, _ arguments: StatementArguments) async throws -> [IndexedChunk] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT chunk.id, chunk.ordinal, chunk.text, chunk.location, chunk.tokens, chunk.context, document.path, document.title
                 FROM chunk JOIN document ON document.id = chunk.document_id
-                WHERE chunk.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(ids)).map {
+                WHERE \(condition)
+                """, arguments: arguments).map {
                 IndexedChunk(
                     id: $0["id"], documentPath: $0["path"], documentTitle: $0["title"], ordinal: $0["ordinal"],
                     text: $0["text"], location: $0["location"], tokens: $0["tokens"], context: $0["context"])
             }
         }
-        let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
-        return ids.compactMap { byID[$0] }
     }
 
     public func keywordSearch(_ query: KeywordQuery, limit: Int) async throws -> [(id: Int64, score: Double)] {

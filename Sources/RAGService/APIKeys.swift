@@ -84,11 +84,14 @@ struct APIKeyMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware 
     let keys: APIKeys
     let adminOpenWithoutKeys: Bool
 
-    /// The scope a path needs; nil for open ones.
-    static func scope(for path: String) -> APIKeys.Scope? {
+    /// The scope a request needs; nil for open ones (the probes, the API document, the chat page
+    /// and its files: the page asks for the key).
+    static func scope(for path: String, method: HTTPRequest.Method = .get) -> APIKeys.Scope? {
         switch path {
-        case "/health", "/health/live", "/health/ready", "/openapi.yaml": nil
+        case "/health", "/health/live", "/health/ready", "/openapi.yaml", "/": nil
+        case _ where path.hasPrefix("/assets/"): nil
         case "/ingest", "/documents", "/metrics": .admin
+        case "/feedback" where method == .get: .admin
         default: .consulta
         }
     }
@@ -103,7 +106,7 @@ struct APIKeyMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware 
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let needed = Self.scope(for: request.uri.path) else { return try await next(request, context) }
+        guard let needed = Self.scope(for: request.uri.path, method: request.method) else { return try await next(request, context) }
         guard !keys.isEmpty else {
             if needed == .admin, !adminOpenWithoutKeys, !Self.isLoopback(context.remoteAddress) {
                 throw APIError(

@@ -8,9 +8,12 @@ struct ChatRequest: Decodable {
     var pergunta: String
     var topK: Int?
     var stream: Bool?
+    /// A conversation (`POST /conversas`) this question continues: it is made standalone from
+    /// the conversation's last question, and the turn is added to it.
+    var conversa: String?
 
     enum CodingKeys: String, CodingKey {
-        case pergunta, stream
+        case pergunta, stream, conversa
         case topK = "top_k"
     }
 }
@@ -26,6 +29,8 @@ public struct Fonte: Codable, Equatable, Sendable {
     /// The citations of the quoted units, "; "-separated ("Lei nº 8.069/1990, art. 46, § 3º").
     public var citacao: String?
     public var citados: [Citado]?
+    /// The passage in the service's document view: `/documentos/<documento>?trechos=<ids>#trecho-<id>`.
+    public var link: String?
 
     /// A unit the answer quotes, with its citation.
     public struct Citado: Codable, Equatable, Sendable {
@@ -40,6 +45,7 @@ public struct Fonte: Codable, Equatable, Sendable {
         localizacao = source.location
         trecho = source.text
         pontuacao = (source.similarity * 1000).rounded() / 1000
+        link = Self.link(document: source.documentPath, chunks: source.chunkIDs)
         let quoted = evidence.filter { $0.source == index }
         if !quoted.isEmpty {
             var citations: [String] = []
@@ -47,6 +53,13 @@ public struct Fonte: Codable, Equatable, Sendable {
             citacao = citations.joined(separator: "; ")
             citados = quoted.map { Citado(citacao: $0.citation, texto: $0.text) }
         }
+    }
+
+    /// Where the document view shows `chunks` of `document`, highlighted.
+    static func link(document: String, chunks: [Int64]) -> String {
+        let path = document.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? document
+        let ids = chunks.sorted()
+        return "/documentos/\(path)?trechos=\(ids.map(String.init).joined(separator: ","))" + (ids.first.map { "#trecho-\($0)" } ?? "")
     }
 
     /// The sources of an answer with their quoted units.
@@ -64,6 +77,14 @@ public struct ChatResponse: ResponseCodable, Sendable {
     /// "gerada", "extrativa" or "recusa" (see `AnswerMode`).
     public var modo: AnswerMode?
     public var tempos: Tempos
+    /// In a conversation: the question made standalone, as retrieval searched it, and the conversation.
+    public var perguntaReformulada: String?
+    public var conversa: String?
+
+    enum CodingKeys: String, CodingKey {
+        case resposta, fontes, recusada, modo, tempos, conversa
+        case perguntaReformulada = "pergunta_reformulada"
+    }
 
     /// Where the answer's time went, in milliseconds: `modelo` is the models' share (question
     /// embedding + the generator's own account); `total` minus `modelo` is everything else.
@@ -88,6 +109,19 @@ public struct ChatResponse: ResponseCodable, Sendable {
             case total, embedding, busca, geracao, modelo
             case primeiroToken = "primeiro_token"
         }
+    }
+}
+
+/// The first event of a streamed `/chat` answer: its sources and, in a conversation, the
+/// standalone question and the conversation.
+struct StreamStart: Encodable {
+    var fontes: [Fonte]
+    var perguntaReformulada: String?
+    var conversa: String?
+
+    enum CodingKeys: String, CodingKey {
+        case fontes, conversa
+        case perguntaReformulada = "pergunta_reformulada"
     }
 }
 
@@ -176,13 +210,19 @@ struct RAGHealth: ResponseEncodable {
 struct WithSources<Completion: Encodable & Sendable>: ResponseEncodable, Sendable {
     var completion: Completion
     var fontes: [Fonte]
+    /// The question as retrieval searched it, when earlier messages made it standalone.
+    var perguntaReformulada: String? = nil
 
-    enum CodingKeys: String, CodingKey { case fontes }
+    enum CodingKeys: String, CodingKey {
+        case fontes
+        case perguntaReformulada = "pergunta_reformulada"
+    }
 
     func encode(to encoder: any Encoder) throws {
         try completion.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(fontes, forKey: .fontes)
+        try container.encodeIfPresent(perguntaReformulada, forKey: .perguntaReformulada)
     }
 }
 

@@ -5,21 +5,26 @@ import Logging
 import RAGCore
 import ServiceSupport
 
-/// The rag service's router: `/chat`, `/chat/stream`, `/v1/chat/completions`, `/ingest`,
-/// `/documents`, `/health`, `/metrics`, `/openapi.yaml`.
+/// The rag service's router: `/chat`, `/chat/stream`, `/v1/chat/completions`, `/conversas`,
+/// `/feedback`, the web chat (`/`, `/assets`, `/documentos`), `/ingest`, `/documents`, `/health`,
+/// `/metrics`, `/openapi.yaml`.
 /// - Parameters:
 ///   - generator: the in-process chat model (all-in-one shape), whose generation metrics the
 ///     router serves; nil behind a generator service, which serves its own.
 ///   - dependencies: reachability of the model services, reported by `/health` (`ready` needs
 ///     them all); in-process models have none.
 ///   - access: API keys, admin routes without keys, allowed web origins, limits on questions.
+///   - conversations: where conversations and feedback live; nil keeps them in memory.
 public func buildRAGRouter(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: ServiceMetrics, generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, access: RAGAccess = RAGAccess()
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, access: RAGAccess = RAGAccess(),
+    conversations: (any ConversationStore)? = nil
 ) throws -> Router<ServiceRequestContext> {
+    let conversations = try conversations ?? SQLiteConversationStore(path: nil)
     let controller = RAGController<ServiceRequestContext>(
         knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName,
-        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), dependencies: dependencies)
+        metrics: RAGMetrics(metrics: metrics, knowledge: knowledge, generator: generator), conversations: conversations,
+        dependencies: dependencies)
     return try makeServiceRouter(metrics: metrics, openAPIDocument: ragOpenAPIDocument, ready: { await controller.isReady() }) { router in
         // Before every route, /metrics and the probes included (those decide for themselves).
         router.add(middleware: OriginPolicyMiddleware(allowed: access.allowedOrigins))
@@ -29,6 +34,9 @@ public func buildRAGRouter(
         }
         router.add(middleware: QuestionAdmissionMiddleware(limit: access.maxPendingQuestions, maxWait: access.maxQuestionWait))
         controller.addRoutes(to: router)
+        ConversationController(conversations: conversations, embeddingModelName: embeddingModelName, chatModelName: chatModelName)
+            .addRoutes(to: router)
+        WebController(knowledge: knowledge).addRoutes(to: router)
     }
 }
 
@@ -48,12 +56,13 @@ public struct RAGServiceSettings: Sendable {
 public func buildRAGApplication(
     knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, settings: RAGServiceSettings,
     metrics: ServiceMetrics = ServiceMetrics(), generator: Generator? = nil,
-    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, access: RAGAccess = RAGAccess(), logger: Logger
+    dependencies: @escaping @Sendable () async -> [String: Bool] = { [:] }, access: RAGAccess = RAGAccess(),
+    conversations: (any ConversationStore)? = nil, logger: Logger
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRAGRouter(
             knowledge: knowledge, embeddingModelName: embeddingModelName, chatModelName: chatModelName, metrics: metrics,
-            generator: generator, dependencies: dependencies, access: access),
+            generator: generator, dependencies: dependencies, access: access, conversations: conversations),
         server: serviceHTTPServer(),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "guiche-rag"),
         logger: logger)

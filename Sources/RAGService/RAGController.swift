@@ -12,13 +12,15 @@ public struct RAGController<Context: RequestContext>: Sendable {
     let embeddingModelName: String
     let chatModelName: String
     let metrics: RAGMetrics
+    let conversations: any ConversationStore
     let dependencies: @Sendable () async -> [String: Bool]
     /// Longest question accepted, in characters.
     public static var maxQuestionLength: Int { 2000 }
 
     init(knowledge: KnowledgeBase, embeddingModelName: String, chatModelName: String, metrics: RAGMetrics,
-         dependencies: @escaping @Sendable () async -> [String: Bool]) {
+         conversations: any ConversationStore, dependencies: @escaping @Sendable () async -> [String: Bool]) {
         self.dependencies = dependencies
+        self.conversations = conversations
         self.knowledge = knowledge
         self.embeddingModelName = embeddingModelName
         self.chatModelName = chatModelName
@@ -39,15 +41,36 @@ public struct RAGController<Context: RequestContext>: Sendable {
     @Sendable func chat(request: Request, context: Context) async throws -> Response {
         try await request.cancellingWhenClientLeaves { requestBody in
             let body = try await JSONRequest.decode(ChatRequest.self, from: requestBody, context: context)
-            let question = try Self.check(body.pergunta, topK: body.topK)
-            if body.stream == true { return try await streamed(question: question, topK: body.topK, logger: context.logger) }
+            let asked = try Self.check(body.pergunta, topK: body.topK)
+            let question = try await standalone(asked, in: body.conversa)
+            if body.stream == true {
+                return try await streamed(question: question, asked: asked, conversation: body.conversa, topK: body.topK, logger: context.logger)
+            }
             let answer = try await knowledge.answerer.answer(question: question, topK: body.topK)
             metrics.record(answer)
+            let fontes = Fonte.list(answer.sources, evidence: answer.evidence.units)
+            if let id = body.conversa {
+                try await remember(asked: asked, standalone: question, answer: answer.text, mode: answer.mode, fontes: fontes, in: id)
+            }
             return try ChatResponse(
-                resposta: answer.text, fontes: Fonte.list(answer.sources, evidence: answer.evidence.units), recusada: answer.refused,
-                modo: answer.mode, tempos: .init(answer.timings)
+                resposta: answer.text, fontes: fontes, recusada: answer.refused, modo: answer.mode, tempos: .init(answer.timings),
+                perguntaReformulada: body.conversa == nil ? nil : question, conversa: body.conversa
             ).response(from: request, context: context)
         }
+    }
+
+    /// `question` made standalone in conversation `id` (404 when there is no such conversation).
+    private func standalone(_ question: String, in id: String?) async throws -> String {
+        guard let id else { return question }
+        guard let conversation = try await conversations.conversation(id: id) else { throw ConversationController<Context>.unknown(id) }
+        return FollowUp.standalone(question, after: conversation.turns.last?.standaloneQuestion)
+    }
+
+    /// Adds the turn to conversation `id`.
+    private func remember(asked: String, standalone: String, answer: String, mode: AnswerMode, fontes: [Fonte], in id: String) async throws {
+        let sources = String(decoding: try JSONEncoder().encode(fontes), as: UTF8.self)
+        try await conversations.append(
+            .init(question: asked, standaloneQuestion: standalone, answer: answer, mode: mode.rawValue, sources: sources), to: id)
     }
 
     @Sendable func search(request: Request, context: Context) async throws -> Response {
@@ -62,26 +85,36 @@ public struct RAGController<Context: RequestContext>: Sendable {
 
     @Sendable func chatStream(request: Request, context: Context) async throws -> Response {
         let body = try await JSONRequest.decode(ChatRequest.self, from: request, context: context)
-        return try await streamed(question: try Self.check(body.pergunta, topK: body.topK), topK: body.topK, logger: context.logger)
+        let asked = try Self.check(body.pergunta, topK: body.topK)
+        let question = try await standalone(asked, in: body.conversa)
+        return try await streamed(question: question, asked: asked, conversation: body.conversa, topK: body.topK, logger: context.logger)
     }
 
-    /// Server-Sent Events: `{"fontes": [...]}` first, then `{"texto": "..."}` pieces, then
-    /// `{"modo": "...", "recusada": bool}`, then `[DONE]` (an error event before it when the
-    /// answer fails midway).
-    private func streamed(question: String, topK: Int?, logger: Logger) async throws -> Response {
+    /// Server-Sent Events: `{"fontes": [...]}` first (with `pergunta_reformulada` and `conversa` in
+    /// a conversation), then `{"texto": "..."}` pieces, then `{"modo": "...", "recusada": bool}`,
+    /// then `[DONE]` (an error event before it when the answer fails midway). A conversation gets
+    /// the turn when the answer is complete.
+    private func streamed(question: String, asked: String, conversation: String?, topK: Int?, logger: Logger) async throws -> Response {
         let start = ContinuousClock.now
         let stream = try await knowledge.answerer.stream(question: question, topK: topK)
         let retrieved = ContinuousClock.now
         let fontes = Fonte.list(stream.sources, evidence: stream.evidence.units)
         let metrics = self.metrics
         return EventStream.response(logger: logger) { send in
-            try await send(["fontes": fontes])
+            try await send(StreamStart(fontes: fontes, perguntaReformulada: conversation == nil ? nil : question, conversa: conversation))
             let timing = metrics.streamTiming(start: start, retrieved: retrieved)
+            var text = ""
             for try await event in stream.events {
                 timing.observe(event)
                 switch event {
-                case .text(let piece): try await send(["texto": piece])
-                case .finished(let mode, _): try await send(StreamEnd(modo: mode, recusada: mode == .refusal))
+                case .text(let piece):
+                    text += piece
+                    try await send(["texto": piece])
+                case .finished(let mode, _):
+                    if let conversation {
+                        try await remember(asked: asked, standalone: question, answer: text, mode: mode, fontes: fontes, in: conversation)
+                    }
+                    try await send(StreamEnd(modo: mode, recusada: mode == .refusal))
                 }
             }
         }
@@ -95,10 +128,15 @@ public struct RAGController<Context: RequestContext>: Sendable {
 
     /// OpenAI's request; the last user message is the question (text, or its text parts).
     private func chatCompletion(_ body: ChatCompletionRequest, request: Request, context: Context) async throws -> Response {
-        guard let last = body.messages.last(where: { $0.role == "user" }), let content = last.content?.text else {
+        let asked = body.messages.filter { $0.role == "user" }.compactMap { $0.content?.text }
+        guard let content = asked.last else {
             throw APIError.invalidRequest("'messages' needs a user message with the question", param: "messages")
         }
-        let question = try Self.check(content, topK: nil)
+        // Earlier user messages make a follow-up standalone, as in a conversation.
+        var previous: String?
+        for earlier in asked.dropLast() { previous = FollowUp.standalone(earlier, after: previous) }
+        let question = FollowUp.standalone(try Self.check(content, topK: nil), after: previous)
+        let reformulated = asked.count > 1 ? question : nil
         let id = "chatcmpl-\(UUID().uuidString.lowercased())"
         let created = Int(Date().timeIntervalSince1970)
         let model = body.model ?? "guiche"
@@ -112,7 +150,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
                 func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                     ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
                 }
-                try await send(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes))
+                try await send(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes, perguntaReformulada: reformulated))
                 let timing = metrics.streamTiming(start: start, retrieved: retrieved)
                 for try await event in stream.events {
                     timing.observe(event)
@@ -131,7 +169,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
             completion: ChatCompletionResponse(
                 id: id, created: created, model: model, content: answer.text,
                 finishReason: answer.generation?.finishReason.rawValue ?? "stop", usage: usage),
-            fontes: Fonte.list(answer.sources, evidence: answer.evidence.units)
+            fontes: Fonte.list(answer.sources, evidence: answer.evidence.units), perguntaReformulada: reformulated
         ).response(from: request, context: context)
     }
 

@@ -61,7 +61,8 @@ struct AccessLimitTests {
             }
             try await client.execute(uri: "/chat", method: .post) { response in
                 #expect(response.status == .tooManyRequests)
-                #expect(response.headers[.retryAfter] == "20", "one question every 20 s at 3 a minute")
+                // One question every 20 s at 3 a minute (less the time the first three took).
+                #expect(response.headers[.retryAfter].flatMap(Int.init).map { (1...20).contains($0) } == true)
                 #expect((try? response.json(ErrorBody.self))?.error.message.contains("RATE_LIMIT_PER_MINUTE") == true)
             }
             // A made-up key does not buy a new budget when the service has no keys.
