@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "RAGService",
             dependencies: [
-                "RAGCore", "LlamaRuntime", "ServiceSupport", "GuicheAPI",
+                "RAGCore", "DocumentIngestion", "LlamaRuntime", "ServiceSupport", "GuicheAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")]

@@ -60,6 +60,17 @@ public actor KnowledgeBase {
         return report
     }
 
+    /// Removes the document at `path` (relative to the data folder) from the index — its file is
+    /// the caller's to delete — and reloads; false when no such document is indexed.
+    public func removeDocument(at path: String) async throws -> Bool {
+        if let running { _ = try? await running.task.value }
+        guard try await store.documents().contains(where: { $0.path == path }) else { return false }
+        try await store.remove(documentPath: path)
+        try await retriever.reload()
+        try await useCalibration(recomputing: true)
+        return true
+    }
+
     /// Loads the existing index without syncing (questions work before the first ingest ends).
     public func load() async throws {
         try await retriever.reload()

@@ -84,13 +84,14 @@ struct APIKeyMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware 
     let keys: APIKeys
     let adminOpenWithoutKeys: Bool
 
-    /// The scope a request needs; nil for open ones (the probes, the API document, the chat page
-    /// and its files: the page asks for the key).
+    /// The scope a request needs; nil for open ones (the probes, the API document, the chat and
+    /// admin pages and their files: the pages ask for the key their calls need).
     static func scope(for path: String, method: HTTPRequest.Method = .get) -> APIKeys.Scope? {
         switch path {
-        case "/health", "/health/live", "/health/ready", "/openapi.yaml", "/": nil
+        case "/health", "/health/live", "/health/ready", "/openapi.yaml", "/", "/admin": nil
         case _ where path.hasPrefix("/assets/"): nil
         case "/ingest", "/documents", "/metrics": .admin
+        case _ where path.hasPrefix("/documentos/") && method != .get: .admin
         case "/feedback" where method == .get: .admin
         default: .consulta
         }

@@ -172,6 +172,13 @@ struct DocumentsResponse: ResponseEncodable {
         }
     }
     var documentos: [Document]
+    /// Documents the last sync could not index, with the reason.
+    var falhas: [Failure]
+
+    struct Failure: Encodable {
+        var documento: String
+        var motivo: String
+    }
 }
 
 /// `POST /ingest`'s optional body.

@@ -36,7 +36,9 @@ public func buildRAGRouter(
         controller.addRoutes(to: router)
         ConversationController(conversations: conversations, embeddingModelName: embeddingModelName, chatModelName: chatModelName)
             .addRoutes(to: router)
-        WebController(knowledge: knowledge).addRoutes(to: router)
+        let web = WebController<ServiceRequestContext>(knowledge: knowledge)
+        web.addRoutes(to: router)
+        AdminController(knowledge: knowledge, web: web).addRoutes(to: router)
     }
 }
 

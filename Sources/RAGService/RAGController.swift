@@ -198,9 +198,11 @@ public struct RAGController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func documents(request: Request, context: Context) async throws -> DocumentsResponse {
-        DocumentsResponse(documentos: try await knowledge.documents().map {
-            .init(documento: $0.path, titulo: $0.title, formato: $0.format, trechos: $0.chunkCount, indexadoEm: $0.indexedAt)
-        })
+        DocumentsResponse(
+            documentos: try await knowledge.documents().map {
+                .init(documento: $0.path, titulo: $0.title, formato: $0.format, trechos: $0.chunkCount, indexadoEm: $0.indexedAt)
+            },
+            falhas: (await knowledge.latestReport?.failed ?? []).map { .init(documento: $0.path, motivo: $0.reason) })
     }
 
     /// The index is loaded and every model service answers.

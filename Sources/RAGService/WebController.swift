@@ -13,7 +13,8 @@ struct WebController<Context: RequestContext>: Sendable {
     /// The page's files: name → (content type, bytes), read once.
     static var assets: [String: (type: String, bytes: ByteBuffer)] {
         var assets: [String: (type: String, bytes: ByteBuffer)] = [:]
-        for (name, type) in [("index.html", "text/html; charset=utf-8"), ("chat.js", "text/javascript; charset=utf-8"),
+        for (name, type) in [("index.html", "text/html; charset=utf-8"), ("admin.html", "text/html; charset=utf-8"),
+                             ("chat.js", "text/javascript; charset=utf-8"), ("admin.js", "text/javascript; charset=utf-8"),
                              ("chat.css", "text/css; charset=utf-8")] {
             if let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Web"), let data = try? Data(contentsOf: url) {
                 assets[name] = (type, ByteBuffer(bytes: data))
@@ -36,11 +37,11 @@ struct WebController<Context: RequestContext>: Sendable {
 
     @Sendable func asset(request: Request, context: Context) async throws -> Response {
         let name = try context.parameters.require("file")
-        guard name != "index.html" else { throw HTTPError(.notFound) }
+        guard !name.hasSuffix(".html") else { throw HTTPError(.notFound) }
         return try serve(name)
     }
 
-    private func serve(_ name: String) throws -> Response {
+    func serve(_ name: String) throws -> Response {
         guard let file = files[name] else { throw HTTPError(.notFound) }
         return Response(
             status: .ok, headers: [.contentType: file.type, .cacheControl: "no-cache", .contentSecurityPolicy: DocumentPage.contentSecurityPolicy],

@@ -121,4 +121,45 @@ struct WebChatTests {
             #expect(completion["pergunta_reformulada"] as? String == "Quanto custa o procedimento para renovação da CNH?")
         }
     }
+
+    @Test("PUT /documentos/{name} adds a document and indexes it at once; DELETE removes it from the folder and the index")
+    func uploadAndDelete() async throws {
+        let knowledge = try RAGServiceTests.makeKnowledge(generator: RAGServiceTests.generator)
+        _ = try await knowledge.ingest()
+        let app = Application(router: try buildRAGRouter(
+            knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), generator: RAGServiceTests.generator))
+        let text = "Regras do estacionamento rotativo\n\nO cartão de estacionamento rotativo vale por 2 (duas) horas e custa R$ 4,25 por período."
+        let folder = await knowledge.indexer.dataDirectory
+        try await app.test(.router) { client in
+            let search = #"{"pergunta": "Quanto custa o cartão do estacionamento rotativo?"}"#
+            func found() async throws -> Bool {
+                let sources = try Self.object(try await Self.post(client, "/search", search))["fontes"] as? [[String: Any]] ?? []
+                return sources.contains { $0["documento"] as? String == "estacionamento.md" }
+            }
+            #expect(try await found() == false)
+            let added = try await client.execute(uri: "/documentos/estacionamento.md", method: .put, body: ByteBuffer(string: text)) { $0 }
+            #expect(added.status == .created)
+            #expect((try Self.object(added)["added"] as? [String]) == ["estacionamento.md"])
+            #expect(try await found(), "asked right after the upload, the new document answers")
+            try await client.execute(uri: "/documentos/estacionamento.md", method: .put, body: ByteBuffer(string: text)) {
+                #expect($0.status == .conflict, "an existing file is replaced only when asked")
+            }
+            for (name, body) in [("../fora.md", "x"), (".oculto.md", "x"), ("planilha.xlsx", "x"), ("vazio.md", "")] {
+                try await client.execute(uri: "/documentos/\(name)", method: .put, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .badRequest || response.status == .notFound, "\(name): \(response.status)")
+                }
+            }
+            try await client.execute(uri: "/documentos/quebrado.pdf", method: .put, body: ByteBuffer(string: "not a pdf")) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect((try? response.json(ErrorBody.self))?.error.message.contains("not indexed") == true)
+            }
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("quebrado.pdf").path),
+                    "a file that is not a document is not left in the folder")
+            try await client.execute(uri: "/documentos/estacionamento.md", method: .delete) { #expect($0.status == .noContent) }
+            #expect(try await found() == false, "deleted, the document no longer answers")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("estacionamento.md").path))
+            try await client.execute(uri: "/documentos/estacionamento.md", method: .delete) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/admin", method: .get) { #expect($0.status == .ok) }
+        }
+    }
 }

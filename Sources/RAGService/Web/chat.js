@@ -72,10 +72,9 @@ function mostrarFontes(t, fontes) {
   const lista = elemento("ol", "fontes");
   for (const fonte of fontes) {
     const item = elemento("li");
-    const link = elemento("a", "fonte", fonte.citacao || `${fonte.titulo} — ${fonte.localizacao}`);
+    const link = elemento("a", "fonte", fonte.citacao || [fonte.titulo, fonte.localizacao].filter(Boolean).join(" — "));
     link.href = fonte.link || "#";
     item.appendChild(link);
-    for (const citado of fonte.citados || []) item.appendChild(elemento("blockquote", "", citado.texto));
     lista.appendChild(item);
   }
   bloco.appendChild(lista);
@@ -86,7 +85,7 @@ const nomesDoModo = { extrativa: "Trechos da norma", gerada: "Resposta conferida
 
 function avaliacao(t, perguntaFeita) {
   const bloco = elemento("div", "avaliacao");
-  const util = elemento("button", "", "👍 Útil");
+  const util = elemento("button", "", "👍 Útil");  // the emoji is decoration: the label names the button
   util.type = "button";
   util.setAttribute("aria-label", "A resposta foi útil");
   const inutil = elemento("button", "", "👎 Não ajudou");
@@ -127,22 +126,45 @@ function tratarEvento(t, dados, perguntaFeita) {
   if (evento.error) throw new Error(evento.error.message);
   if (evento.fontes) {
     mostrarFontes(t, evento.fontes);
-    if (evento.pergunta_reformulada && evento.pergunta_reformulada !== perguntaFeita) {
-      t.reformulada.textContent = `Entendi como: ${evento.pergunta_reformulada}`;
-      t.reformulada.hidden = false;
-    }
+    mostrarReformulada(t, evento.pergunta_reformulada, perguntaFeita);
   }
   if (typeof evento.texto === "string") {
     t.texto += evento.texto;
     t.resposta.textContent = t.texto;
   }
-  if (evento.modo) {
-    t.resposta.setAttribute("aria-busy", "false");
-    t.turno.appendChild(elemento("span", "modo", nomesDoModo[evento.modo] || evento.modo));
-    if (t.fontesBloco && evento.modo !== "recusa") t.turno.appendChild(t.fontesBloco);
-    t.turno.appendChild(avaliacao(t, perguntaFeita));
+  if (evento.modo) concluir(t, evento.modo, perguntaFeita);
+}
+
+function mostrarReformulada(t, reformulada, perguntaFeita) {
+  if (reformulada && reformulada !== perguntaFeita) {
+    t.reformulada.textContent = `Entendi como: ${reformulada}`;
+    t.reformulada.hidden = false;
   }
 }
+
+function concluir(t, modo, perguntaFeita) {
+  t.resposta.setAttribute("aria-busy", "false");
+  t.turno.appendChild(elemento("span", "modo", nomesDoModo[modo] || modo));
+  if (t.fontesBloco && modo !== "recusa") t.turno.appendChild(t.fontesBloco);
+  t.turno.appendChild(avaliacao(t, perguntaFeita));
+  t.turno.scrollIntoView({ block: "start" });
+}
+
+// Back from a cited document (or a reload): the conversation so far, from the server.
+async function restaurar() {
+  if (!conversaId) return;
+  const resposta = await fetch(`/conversas/${encodeURIComponent(conversaId)}`, { headers: cabecalhos() });
+  if (!resposta.ok) return;
+  for (const turno of (await resposta.json()).turnos) {
+    const t = novoTurno(turno.pergunta);
+    mostrarReformulada(t, turno.pergunta_reformulada, turno.pergunta);
+    mostrarFontes(t, turno.fontes);
+    t.texto = turno.resposta;
+    t.resposta.textContent = turno.resposta;
+    concluir(t, turno.modo, turno.pergunta);
+  }
+}
+restaurar();
 
 async function perguntar(texto) {
   const t = novoTurno(texto);
