@@ -7,7 +7,8 @@ opens /, checks every control has an accessible name, asks the original system's
 watches the answer stream in with its sources, opens the first source and finds the cited passage
 highlighted and in view, comes back to the conversation, asks a follow-up that only makes sense
 after the first ("E quanto custa?") and sees it understood, sends 👎 with a comment and finds it in
-GET /feedback, and checks the page on a phone-sized screen. Saves a screenshot of each step under
+GET /feedback; on /admin uploads a document, asks about it, deletes it and sees the answer go; and
+checks the page on a phone-sized screen. Saves a screenshot of each step under
 DIR (a temp folder by default) and prints the page weight and the time to the first answer text.
 Exits 1 on the first failed check.
 """
@@ -171,11 +172,45 @@ def main() -> int:
               "the 👎 and its comment are in GET /feedback")
         driver.save_screenshot(os.path.join(shots, "5-avaliacao.png"))
 
-        # 6. A phone-sized screen: nothing overflows sideways.
+        # 6. The admin page: a document added is answered at once; deleted, its answer disappears.
+        def ask_fresh(question: str) -> str:
+            driver.get(base + "/")
+            wait.until(EC.element_to_be_clickable((By.ID, "nova"))).click()
+            box = driver.find_element(By.ID, "pergunta")
+            box.send_keys(question)
+            box.send_keys(Keys.ENTER)
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".turno .avaliacao"))
+            return driver.find_element(By.CSS_SELECTOR, ".turno .resposta").text
+
+        upload = os.path.join(work, "estacionamento-rotativo.md")
+        with open(upload, "w") as file:
+            file.write("# Estacionamento rotativo\n\nO cartão do estacionamento rotativo vale por 2 (duas) horas e custa R$ 4,25 por período.\n")
+        question = "Quanto custa o cartão do estacionamento rotativo?"
+        check("4,25" not in ask_fresh(question), "before the upload, no answer states the parking fee")
+        driver.get(base + "/admin")
+        problems = driver.execute_script(ACCESSIBILITY_CHECK)
+        check(not problems, f"every control of the admin page has an accessible name ({problems})")
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#documentos tbody tr")))
+        driver.find_element(By.ID, "arquivo").send_keys(upload)
+        driver.find_element(By.CSS_SELECTOR, "#envio button[type=submit]").click()
+        wait.until(lambda d: "indexado" in d.find_element(By.ID, "aviso").text)
+        wait.until(lambda d: any("estacionamento-rotativo.md" in row.text for row in d.find_elements(By.CSS_SELECTOR, "#documentos tbody tr")))
+        driver.save_screenshot(os.path.join(shots, "6-admin-enviado.png"))
+        check("4,25" in ask_fresh(question), "the uploaded document answers a question at once")
+        driver.save_screenshot(os.path.join(shots, "7-resposta-novo-documento.png"))
+        driver.get(base + "/admin")
+        delete = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Excluir estacionamento-rotativo.md']")))
+        delete.click()
+        WebDriverWait(driver, 10).until(EC.alert_is_present())
+        driver.switch_to.alert.accept()
+        wait.until(lambda d: "excluído" in d.find_element(By.ID, "aviso").text)
+        check("4,25" not in ask_fresh(question), "deleted, the document no longer answers")
+
+        # 7. A phone-sized screen: nothing overflows sideways.
         driver.set_window_size(390, 844)
         overflow = driver.execute_script("return document.documentElement.scrollWidth - innerWidth")
         check(overflow <= 0, f"no sideways scrolling on a 390 px wide screen ({overflow} px)")
-        driver.save_screenshot(os.path.join(shots, "6-celular.png"))
+        driver.save_screenshot(os.path.join(shots, "8-celular.png"))
         print(f"browser: screenshots in {shots}")
         return 0
     except Exception as error:
