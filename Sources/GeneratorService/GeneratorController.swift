@@ -107,16 +107,16 @@ public struct GeneratorController<Context: RequestContext>: Sendable {
             func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                 ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
             }
-            try await send(chunk(.init(role: "assistant", content: "")))
+            try send(chunk(.init(role: "assistant", content: "")))
             for try await event in stream {
                 switch event {
                 case .text(let piece):
-                    try await send(chunk(.init(content: piece)))
+                    try send(chunk(.init(content: piece)))
                 case .finished(let summary):
                     metrics.record(summary)
-                    try await send(chunk(.init(), finish: summary.finishReason.rawValue))
+                    try send(chunk(.init(), finish: summary.finishReason.rawValue))
                     if includeUsage {
-                        try await send(ChatCompletionChunk(id: id, created: created, model: model, usage: Usage(summary.usage), timings: .init(summary)))
+                        try send(ChatCompletionChunk(id: id, created: created, model: model, usage: Usage(summary.usage), timings: .init(summary)))
                     }
                 }
             }

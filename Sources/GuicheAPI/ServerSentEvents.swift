@@ -20,6 +20,10 @@ public enum ServerSentEvent {
     /// `data: [DONE]\n\n`, the end of a stream.
     public static let done = ByteBuffer(string: "data: \(doneMarker)\n\n")
 
+    /// `:\n\n`, a comment every reader skips: sent while an answer is quiet, so that a client
+    /// that went away is noticed at the next write.
+    public static let heartbeat = ByteBuffer(string: ":\n\n")
+
     /// Headers of an event stream response.
     public static let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
 }

@@ -24,10 +24,10 @@ struct QuestionAdmissionMiddleware<Context: RequestContext>: RouterMiddleware {
         if let refusal = load.admit(at: admitted) { throw refusal }
         do {
             var response = try await next(request, context)
-            response.body = response.body.afterWriting { load.leave(admitted: admitted, at: .now) }
+            response.body = response.body.afterWriting { completed in load.leave(admitted: admitted, at: .now, answered: completed) }
             return response
         } catch {
-            load.leave(admitted: admitted, at: .now)
+            load.leave(admitted: admitted, at: .now, answered: false)
             throw error
         }
     }
@@ -76,9 +76,15 @@ final class QuestionLoad: Sendable {
         }
     }
 
-    func leave(admitted: ContinuousClock.Instant, at now: ContinuousClock.Instant) {
+    /// A question leaves; only one `answered` (its response written whole) measures the pace: a
+    /// refused, failed or abandoned one leaves early and would make the service look faster.
+    func leave(admitted: ContinuousClock.Instant, at now: ContinuousClock.Instant, answered: Bool = true) {
         state.withLock { state in
             state.inService -= 1
+            guard answered else {
+                if state.inService == 0 { state.busySince = nil }
+                return
+            }
             state.serviceTimes.append(now - admitted)
             if state.serviceTimes.count > Self.window { state.serviceTimes.removeFirst() }
             // Between two departures questions only arrive: if the previous one left some behind,

@@ -101,7 +101,7 @@ public struct RAGController<Context: RequestContext>: Sendable {
         let fontes = Fonte.list(stream.sources, evidence: stream.evidence.units)
         let metrics = self.metrics
         return EventStream.response(logger: logger) { send in
-            try await send(StreamStart(fontes: fontes, perguntaReformulada: conversation == nil ? nil : question, conversa: conversation))
+            try send(StreamStart(fontes: fontes, perguntaReformulada: conversation == nil ? nil : question, conversa: conversation))
             let timing = metrics.streamTiming(start: start, retrieved: retrieved)
             var text = ""
             for try await event in stream.events {
@@ -109,12 +109,12 @@ public struct RAGController<Context: RequestContext>: Sendable {
                 switch event {
                 case .text(let piece):
                     text += piece
-                    try await send(["texto": piece])
+                    try send(["texto": piece])
                 case .finished(let mode, _):
                     if let conversation {
                         try await remember(asked: asked, standalone: question, answer: text, mode: mode, fontes: fontes, in: conversation)
                     }
-                    try await send(StreamEnd(modo: mode, recusada: mode == .refusal))
+                    try send(StreamEnd(modo: mode, recusada: mode == .refusal))
                 }
             }
         }
@@ -150,13 +150,13 @@ public struct RAGController<Context: RequestContext>: Sendable {
                 func chunk(_ delta: ChatCompletionChunk.Choice.Delta, finish: String? = nil) -> ChatCompletionChunk {
                     ChatCompletionChunk(id: id, created: created, model: model, delta: delta, finishReason: finish)
                 }
-                try await send(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes, perguntaReformulada: reformulated))
+                try send(WithSources(completion: chunk(.init(role: "assistant", content: "")), fontes: fontes, perguntaReformulada: reformulated))
                 let timing = metrics.streamTiming(start: start, retrieved: retrieved)
                 for try await event in stream.events {
                     timing.observe(event)
                     switch event {
-                    case .text(let piece): try await send(chunk(.init(content: piece)))
-                    case .finished(_, let summary): try await send(chunk(.init(), finish: summary?.finishReason.rawValue ?? "stop"))
+                    case .text(let piece): try send(chunk(.init(content: piece)))
+                    case .finished(_, let summary): try send(chunk(.init(), finish: summary?.finishReason.rawValue ?? "stop"))
                     }
                 }
             }

@@ -36,7 +36,7 @@ public struct RequestOutcomeMiddleware<Context: RequestContext>: RouterMiddlewar
             var response = try await next(request, context)
             // Reported once the body is written: a streamed answer's duration is the whole stream's.
             let status = response.status.code, route = context.endpointPath ?? "unmatched"
-            response.body = response.body.afterWriting { report(status, route: route) }
+            response.body = response.body.afterWriting { _ in report(status, route: route) }
             return response
         } catch {
             report((error as? any HTTPResponseError)?.status.code ?? 500, route: context.endpointPath ?? "unmatched")
@@ -60,10 +60,15 @@ extension RequestOutcome {
 extension ResponseBody {
     /// This body, then `done` once it is written or its writing failed (the client went away):
     /// the end of a request for whatever measures or holds it, a streamed answer's included.
-    public func afterWriting(_ done: @escaping @Sendable () -> Void) -> ResponseBody {
+    public func afterWriting(_ done: @escaping @Sendable (_ completed: Bool) -> Void) -> ResponseBody {
         ResponseBody(contentLength: contentLength) { writer in
-            defer { done() }
-            try await write(writer)
+            do {
+                try await write(writer)
+                done(true)
+            } catch {
+                done(false)
+                throw error
+            }
         }
     }
 }

@@ -82,8 +82,10 @@ struct DisconnectTests {
         try await Self.hangUp(app, generator: generator, path: path, body: body)
     }
 
-    @Test("a citizen who leaves before a generated /chat answer stops its generation")
-    func disconnectStopsChatAnswer() async throws {
+    /// `/chat/stream` is quiet while the model writes a sentence (it is checked whole before it is
+    /// sent): the stream's heartbeats notice the departure.
+    @Test("a citizen who leaves before a generated answer, streamed or not, stops its generation", arguments: ["/chat", "/chat/stream"])
+    func disconnectStopsChatAnswer(path: String) async throws {
         let generator = try TestServices.generator(parallel: 1)
         let knowledge = try RAGServiceTests.makeKnowledge(generator: generator)
         _ = try await knowledge.ingest()
@@ -92,6 +94,6 @@ struct DisconnectTests {
                 knowledge: knowledge, embeddingModelName: "e5", chatModelName: "qwen", metrics: ServiceMetrics(), generator: generator),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await Self.hangUp(
-            app, generator: generator, path: "/chat", body: #"{"pergunta": "Quanto custa a segunda via da CNH?"}"#, tokens: 2)
+            app, generator: generator, path: path, body: #"{"pergunta": "Quanto custa a segunda via da CNH?"}"#, tokens: 2)
     }
 }
