@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Guichê's model services against llama-cpp-python's own OpenAI-compatible server, side by side:
+"""Guichê's model services against llama.cpp's `llama-server` and llama-cpp-python's OpenAI server, side by side:
 same GGUF files, same thread count, same inputs, runs alternating between the systems.
 
 Usage: peers.py --system NAME EMBEDDINGS_URL GENERATION_URL [--system ...] [--runs N] [--quick]
@@ -57,9 +57,10 @@ def timed(function):
     return time.perf_counter() - start
 
 
-def generation_prompt(seed=3):
+def generation_prompt(seed=3, words=420):
+    """A Portuguese RAG prompt: ~600 tokens with 420 context words, ~1,200 with 840."""
     rng = random.Random(seed)
-    context = " ".join(rng.choice(WORDS) for _ in range(420))
+    context = " ".join(rng.choice(WORDS) for _ in range(words))
     return [
         {"role": "system", "content": "Responda em português usando o contexto."},
         {"role": "user", "content": f"Contexto: {context}\n\nPergunta: escreva uma lista numerada e longa de orientações sobre a renovação da CNH."},
@@ -144,11 +145,14 @@ def main():
             record(name, "gen_pieces", pieces)
             ttft2, _, _ = stream_chat(gen, messages, new_tokens)  # same prompt again: prefix reuse
             record(name, "gen_ttft_repeat_ratio", ttft2 / max(ttft, 1e-9))
-            variants = [messages[:1] + [{"role": "user", "content": messages[1]["content"] + f" ({i})"}] for i in range(4)]
-            start = time.perf_counter()
-            outcomes = list(ThreadPoolExecutor(4).map(lambda m: stream_chat(gen, m, new_tokens), variants))
-            record(name, "gen_concurrent_tps", sum(o[2] for o in outcomes) / (time.perf_counter() - start))
-            record(name, "gen_concurrent_failed", sum(1 for o in outcomes if o[0] is None))
+            long_ttft, _, _ = stream_chat(gen, generation_prompt(seed=500 + run * 10 + index, words=840), 8)
+            record(name, "gen_ttft_long", long_ttft)
+            for streams, key in [(4, "gen_concurrent_tps"), (8, "gen_concurrent8_tps")]:
+                variants = [messages[:1] + [{"role": "user", "content": messages[1]["content"] + f" ({streams}.{i})"}] for i in range(streams)]
+                start = time.perf_counter()
+                outcomes = list(ThreadPoolExecutor(streams).map(lambda m: stream_chat(gen, m, new_tokens), variants))
+                record(name, key, sum(o[2] for o in outcomes) / (time.perf_counter() - start))
+                record(name, key.replace("_tps", "_failed"), sum(1 for o in outcomes if o[0] is None))
 
     med = {name: {k: statistics.median(v) for k, v in r.items()} for name, r in results.items()}
     base = systems[0][0]
@@ -157,9 +161,11 @@ def main():
         ("embeddings, 16 concurrent clients × 32 (texts/s)", "emb_concurrent", True),
         ("embeddings, single text latency (ms, median of 50)", "emb_single_ms", False),
         ("generation, time to first token (s), ~600-token prompt", "gen_ttft", False),
+        ("generation, time to first token (s), ~1,200-token prompt", "gen_ttft_long", False),
         ("generation, share of the single request before its first token (prefill)", "gen_prefill_share", False),
         ("generation, tokens/s after the first, single stream", "gen_tps", True),
         ("generation, 4 concurrent streams, aggregate tokens/s", "gen_concurrent_tps", True),
+        ("generation, 8 concurrent streams, aggregate tokens/s", "gen_concurrent8_tps", True),
         ("generation, same prompt again: time to first token / first time", "gen_ttft_repeat_ratio", False),
     ]
     names = [name for name, _, _ in systems]
@@ -171,7 +177,8 @@ def main():
         print(f"| {label} | " + " | ".join(f"{v:.3f}" if v < 10 else f"{v:.1f}" for v in values) + " | "
               + " | ".join(f"{r:.2f}×" for r in ratios) + " |")
     print(f"\nmedians of {runs} run(s); generation pieces per stream: " + ", ".join(f"{n} {med[n]['gen_pieces']:.0f}" for n in names)
-          + "; concurrent streams cut short by the server (of 4): " + ", ".join(f"{n} {med[n]['gen_concurrent_failed']:.0f}" for n in names))
+          + "; concurrent streams cut short by the server (of 4 / of 8): "
+          + ", ".join(f"{n} {med[n]['gen_concurrent_failed']:.0f} / {med[n]['gen_concurrent8_failed']:.0f}" for n in names))
 
 
 if __name__ == "__main__":
