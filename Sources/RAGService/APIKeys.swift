@@ -91,7 +91,7 @@ struct APIKeyMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware 
         case "/health", "/health/live", "/health/ready", "/openapi.yaml", "/", "/admin": nil
         case _ where path.hasPrefix("/assets/"): nil
         case "/ingest", "/documents", "/metrics": .admin
-        case _ where path.hasPrefix("/documentos/") && method != .get: .admin
+        case _ where (path == "/documentos" || path.hasPrefix("/documentos/")) && method != .get: .admin
         case "/feedback" where method == .get: .admin
         default: .consulta
         }

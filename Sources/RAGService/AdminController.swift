@@ -15,6 +15,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         router.get("/admin", use: page)
         // `**` like the document view (the router takes one pattern per path); names are checked.
         router.put("/documentos/**", use: upload)
+        router.post("/documentos", use: uploadForm)
         router.delete("/documentos/**", use: delete)
     }
 
@@ -27,13 +28,31 @@ struct AdminController<Context: RequestContext>: Sendable {
     /// it cannot be read as a document.
     @Sendable func upload(request: Request, context: Context) async throws -> EditedResponse<IngestResponse> {
         let name = try Self.fileName(context.parameters.getCatchAll().joined(separator: "/"))
+        let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+        return try await add(name: name, bytes: bytes, replace: request.uri.queryParameters.get("substituir") == "true")
+    }
+
+    /// The same from an HTML form: `multipart/form-data` with one file part (its file name is the
+    /// document's), and an optional `substituir=true` part.
+    @Sendable func uploadForm(request: Request, context: Context) async throws -> EditedResponse<IngestResponse> {
+        guard let boundary = MultipartForm.boundary(request.headers[.contentType]) else {
+            throw APIError.invalidRequest("send multipart/form-data with the file (or PUT /documentos/{name} with its bytes)")
+        }
+        let form = try MultipartForm.parse(try await request.body.collect(upTo: context.maxUploadSize), boundary: boundary)
+        guard let file = form.first(where: { $0.fileName != nil }), let fileName = file.fileName else {
+            throw APIError.invalidRequest("the form has no file part", param: "arquivo")
+        }
+        let replace = form.first { $0.name == "substituir" }.map { String(buffer: $0.body) == "true" } ?? false
+        return try await add(name: try Self.fileName(fileName), bytes: file.body, replace: replace)
+    }
+
+    private func add(name: String, bytes: ByteBuffer, replace: Bool) async throws -> EditedResponse<IngestResponse> {
         let file = await knowledge.indexer.dataDirectory.appendingPathComponent(name)
         let existed = FileManager.default.fileExists(atPath: file.path)
-        if existed, request.uri.queryParameters.get("substituir") != "true" {
+        if existed, !replace {
             throw APIError(status: .conflict, type: "conflict_error", message: "'\(name)' is already in the data folder; send ?substituir=true to replace it")
         }
-        let bytes = try await request.body.collect(upTo: context.maxUploadSize)
-        guard bytes.readableBytes > 0 else { throw APIError.invalidRequest("the body is empty; send the file's bytes") }
+        guard bytes.readableBytes > 0 else { throw APIError.invalidRequest("the file is empty") }
         do {
             try Data(buffer: bytes).write(to: file)
         } catch {

@@ -160,6 +160,21 @@ struct WebChatTests {
             #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("estacionamento.md").path))
             try await client.execute(uri: "/documentos/estacionamento.md", method: .delete) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/admin", method: .get) { #expect($0.status == .ok) }
+            // The same from an HTML form (multipart/form-data), replacing with the form's field.
+            let form = "--XyZ\r\nContent-Disposition: form-data; name=\"substituir\"\r\n\r\ntrue\r\n"
+                + "--XyZ\r\nContent-Disposition: form-data; name=\"arquivo\"; filename=\"estacionamento.md\"\r\n"
+                + "Content-Type: text/markdown\r\n\r\n\(text)\r\n--XyZ--\r\n"
+            try await client.execute(
+                uri: "/documentos", method: .post, headers: [.contentType: "multipart/form-data; boundary=XyZ"], body: ByteBuffer(string: form)
+            ) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+            }
+            #expect(try await found(), "the form's document answers")
+            #expect(try String(contentsOf: folder.appendingPathComponent("estacionamento.md"), encoding: .utf8) == text, "the file's bytes, exactly")
+            try await client.execute(
+                uri: "/documentos", method: .post, headers: [.contentType: "multipart/form-data; boundary=XyZ"], body: ByteBuffer(string: "garbage")
+            ) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/documentos/estacionamento.md", method: .delete) { #expect($0.status == .noContent) }
         }
     }
 }
