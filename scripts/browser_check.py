@@ -17,9 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +29,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from local_chatbot import serve_all
 QUESTION = "Qual o procedimento para renovação da CNH?"
 
 # Every control needs a name a screen reader can say (label, aria-label, or its own text).
@@ -51,12 +48,6 @@ return problems;
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def check(condition: bool, message: str):
     if not condition:
         raise AssertionError(message)
@@ -71,28 +62,13 @@ def main() -> int:
     shots = args.screenshots or tempfile.mkdtemp(prefix="guiche-browser-")
     os.makedirs(shots, exist_ok=True)
 
-    work = tempfile.mkdtemp(prefix="guiche-web-")
-    shutil.copytree(os.path.join(ROOT, "data"), os.path.join(work, "data"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    environment = dict(os.environ, DATA_DIR=os.path.join(work, "data"), RAG_DB_DIR=os.path.join(work, "db"),
-                       LOGS_DIR=os.path.join(work, "logs"), N_THREADS="2", LOG_LEVEL="warning")
-    server = subprocess.Popen([args.binary, "serve", "all", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                              env=environment, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.err"), "w"))
+    with serve_all(args.binary) as (base, _, _, work):
+        return check_in_browser(base, work, shots)
+
+
+def check_in_browser(base: str, work: str, shots: str) -> int:
     driver = None
     try:
-        started = time.monotonic()
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError("guiche serve all exited: " + open(os.path.join(work, "server.err")).read()[-2000:])
-            try:
-                with urllib.request.urlopen(base + "/health/ready", timeout=5):
-                    break
-            except Exception:
-                if time.monotonic() - started > 600:
-                    raise RuntimeError("not ready after 600 s")
-                time.sleep(0.5)
-
         weight = 0
         for path in ["/", "/assets/chat.js", "/assets/chat.css"]:
             with urllib.request.urlopen(base + path) as response:
@@ -222,12 +198,6 @@ def main() -> int:
     finally:
         if driver:
             driver.quit()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,20 +17,15 @@ Prints one summary line per figure.
 
 import argparse
 import json
-import os
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from local_chatbot import serve_all
 QUESTIONS = [
     "Qual o procedimento para renovação da CNH?",
     "Quais documentos preciso levar para renovar a carteira de motorista?",
@@ -40,12 +35,6 @@ QUESTIONS = [
     "Qual a validade do exame médico para a CNH?",
 ]
 CLIENT_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -157,27 +146,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
 
-    work = tempfile.mkdtemp(prefix="guiche-burst-")
-    shutil.copytree(os.path.join(ROOT, "data"), os.path.join(work, "data"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = dict(os.environ, DATA_DIR=os.path.join(work, "data"), RAG_DB_DIR=os.path.join(work, "db"),
-                       LOGS_DIR=os.path.join(work, "logs"), ANSWER_MODE=args.answer_mode, N_THREADS="2", LOG_LEVEL="warning")
-    server = subprocess.Popen([args.binary, "serve", "all", "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.err"), "w"))
-    try:
-        started = time.monotonic()
-        while True:
-            if server.poll() is not None:
-                print(open(os.path.join(work, "server.err")).read()[-3000:], file=sys.stderr)
-                raise RuntimeError("guiche serve all exited")
-            try:
-                with urllib.request.urlopen(url + "/health/ready", timeout=5):
-                    break
-            except Exception:
-                if time.monotonic() - started > 600:
-                    raise RuntimeError("not ready after 600 s")
-                time.sleep(0.5)
+    with serve_all(args.binary, ANSWER_MODE=args.answer_mode) as (url, port, server, _):
         for question in QUESTIONS[:3]:
             with post(url, "/chat", {"pergunta": question}) as response:
                 response.read()
@@ -218,13 +187,6 @@ def main() -> int:
         for problem in problems:
             print(f"burst [{mode}]: FAIL {problem}", file=sys.stderr)
         return 1 if problems else 0
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,7 @@ public final class SQLiteConversationStore: ConversationStore {
 
     /// Opens (creating and migrating when needed) the database at `path`; nil opens an in-memory one.
     public init(path: String?) throws {
-        if let path {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
-            database = try DatabaseQueue(path: path, configuration: configuration)
-        } else {
-            database = try DatabaseQueue()
-        }
-        try Self.migrator.migrate(database)
+        database = try SQLiteIndexStore.open(path: path, migrator: Self.migrator)
     }
 
     /// The conversations database of collection `name` under `directory`.

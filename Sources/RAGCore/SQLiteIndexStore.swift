@@ -10,6 +10,13 @@ public final class SQLiteIndexStore: IndexStore {
     /// Opens (creating and migrating when needed) the collection at `path`; `nil` opens an
     /// in-memory database (tests).
     public init(path: String?) throws {
+        database = try Self.open(path: path, migrator: Self.migrator)
+    }
+
+    /// A database at `path` (its folder created, write-ahead log on) or in memory when nil,
+    /// migrated by `migrator`: how every SQLite database of a collection is opened.
+    static func open(path: String?, migrator: DatabaseMigrator) throws -> DatabaseQueue {
+        let database: DatabaseQueue
         if let path {
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -19,7 +26,8 @@ public final class SQLiteIndexStore: IndexStore {
         } else {
             database = try DatabaseQueue()
         }
-        try Self.migrator.migrate(database)
+        try migrator.migrate(database)
+        return database
     }
 
     /// The collection's database file for `name` under `directory`.
