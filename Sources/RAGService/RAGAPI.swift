@@ -57,7 +57,7 @@ public struct Fonte: Codable, Equatable, Sendable {
 
     /// Where the document view shows `chunks` of `document`, highlighted.
     static func link(document: String, chunks: [Int64]) -> String {
-        let path = document.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? document
+        let path = document.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? document
         let ids = chunks.sorted()
         return "/documentos/\(path)?trechos=\(ids.map(String.init).joined(separator: ","))" + (ids.first.map { "#trecho-\($0)" } ?? "")
     }

@@ -112,5 +112,9 @@ struct AccessLimitTests {
         #expect(refusal?.status == .serviceUnavailable)
         #expect(refusal?.headers[.retryAfter] == "11", "4 ahead × 10 s = 40 s: 10 s too long")
         #expect(refusal?.message.contains("MAX_QUESTION_WAIT_SECONDS") == true)
+        // Questions that leave unanswered (refused, failed, abandoned) leave fast: they do not
+        // make the service look faster.
+        for _ in 0..<16 { load.leave(admitted: now, at: now + .milliseconds(1), answered: false); #expect(load.admit(at: now) == nil) }
+        #expect(load.admit(at: now)?.status == .serviceUnavailable, "still 4 ahead × 10 s")
     }
 }
