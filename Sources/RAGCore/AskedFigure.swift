@@ -22,6 +22,20 @@ public enum AskedFigure: String, Sendable, CaseIterable {
         return nil
     }
 
+    /// Whether `question` asks about a sanction (a penalty, a fine, what happens to whoever does
+    /// something): then the figures of sanction lines answer it.
+    public static func asksAboutSanction(_ question: String) -> Bool {
+        let words = FactNormalizer.words(question)
+        let text = " " + words.joined(separator: " ") + " "
+        return words.contains(where: sanctionWords.contains) || text.contains(" o que acontece ")
+    }
+
+    private static let sanctionWords: Set<String> = [
+        "pena", "penas", "multa", "multas", "crime", "crimes", "preso", "presa", "prisao", "cadeia", "punicao", "punido",
+        "punida", "penalidade", "penalidades", "infracao", "infracoes", "pontos", "sancao", "sancoes", "detencao", "reclusao",
+        "multado", "multada", "punir", "responde", "pega", "pegar", "pegam", "condenado", "condenada", "condenacao",
+    ]
+
     /// Whether `text` states a figure of this kind.
     public func isStated(in text: String) -> Bool {
         let words = FactNormalizer.words(text)

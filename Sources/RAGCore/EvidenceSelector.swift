@@ -67,7 +67,8 @@ public struct EvidenceSelector: Sendable {
         let dense: [Float] = vectors.map { vector in zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 } }
         let keyword = keywordSupport(question: question, texts: withParents)
         let asked = AskedFigure.asked(in: question)
-        let states = candidates.map { asked?.isStated(in: $0.text) ?? false }
+        let sanctionsCount = AskedFigure.asksAboutSanction(question)
+        let states = candidates.map { asked?.isStated(in: sanctionsCount ? $0.text : $0.textWithoutSanction) ?? false }
         let scores = candidates.indices.map { i in
             Self.denseWeight * Double(dense[i]) + Self.keywordWeight * keyword[i] + (states[i] ? Self.figureWeight : 0)
                 - Self.sourceRankPenalty * Double(candidates[i].source)

@@ -90,6 +90,10 @@ extension EvidenceUnit {
                 units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent, level: level, list: parent))
                 lastAtLevel[level] = units.count - 1
                 for deeper in stride(from: level + 1, through: 13, by: 1) { lastAtLevel[deeper] = nil }
+            } else if let last = units.indices.last, units[last].level >= 10, line.firstMatch(of: Self.sanction) != nil {
+                // "Pena – reclusão, de 1 (um) a 4 (quatro) anos", "Infração – gravíssima;", "Penalidade – multa":
+                // part of the device it follows, quoted with it.
+                units[last].text += " " + line
             } else {
                 // A table row, a list item, a short paragraph is one unit; a long paragraph, its sentences.
                 let isItem = line.firstMatch(of: Self.listItem) != nil
@@ -102,6 +106,16 @@ extension EvidenceUnit {
             }
         }
         return units
+    }
+
+    /// A sanction line under a legal device: its penalty, infraction class or administrative measure.
+    nonisolated(unsafe) static let sanction = /^(?i:penas?|infração|penalidades?|medidas? administrativas?)\s*[–—:-]/
+    nonisolated(unsafe) static let sanctionInside = /\s(?i:penas?|infração|penalidades?|medidas? administrativas?)\s*[–—:-]/
+
+    /// The unit's words before its sanction lines: what it states apart from the penalty (the
+    /// "6 meses" of a prison term does not answer "de quanto em quanto tempo renovar?").
+    public var textWithoutSanction: String {
+        text.firstMatch(of: Self.sanctionInside).map { String(text[..<$0.range.lowerBound]) } ?? text
     }
 
     /// Words up to which a line outside legislation stays one unit.

@@ -98,6 +98,32 @@ struct GroundedAnswerTests {
         #expect(EvidenceUnit.units(of: guide, index: 0)[0].citation == "Renovação da CNH — Quando renovar")
     }
 
+    @Test("sanction lines are quoted with the device they follow; their figures answer only questions about sanctions")
+    func sanctionLines() {
+        let source = RetrievedSource(
+            documentPath: "l9503.htm", documentTitle: "Lei nº 9.503/1997 (Código de Trânsito Brasileiro)",
+            location: "Capítulo XV – Das Infrações › Art. 165 – Art. 166",
+            text: """
+                Art. 165. Dirigir sob a influência de álcool ou de qualquer outra substância psicoativa que determine dependência:
+                Infração - gravíssima;
+                Penalidade - multa (dez vezes) e suspensão do direito de dirigir por 12 (doze) meses;
+                Medida administrativa - recolhimento do documento de habilitação e retenção do veículo.
+                Parágrafo único. Aplica-se em dobro a multa prevista no caput em caso de reincidência no período de até 12 (doze) meses.
+                Art. 166. Confiar ou entregar a direção de veículo a pessoa que não esteja em condições de dirigi-lo com segurança.
+                """,
+            similarity: 0.9, chunkIDs: [1], context: nil)
+        let units = EvidenceUnit.units(of: source, index: 0)
+        #expect(units.map(\.citation) == [
+            "Lei nº 9.503/1997, art. 165", "Lei nº 9.503/1997, art. 165, parágrafo único", "Lei nº 9.503/1997, art. 166",
+        ])
+        #expect(units[0].text.hasSuffix("que determine dependência: Infração - gravíssima; Penalidade - multa (dez vezes) e suspensão do direito de dirigir por 12 (doze) meses; Medida administrativa - recolhimento do documento de habilitação e retenção do veículo."))
+        #expect(units[0].textWithoutSanction == "Art. 165. Dirigir sob a influência de álcool ou de qualquer outra substância psicoativa que determine dependência:")
+        #expect(units[1].textWithoutSanction == units[1].text)
+        #expect(AskedFigure.asksAboutSanction("quem dirige bêbado pega quantos meses sem carteira?"))
+        #expect(AskedFigure.asksAboutSanction("o que acontece com quem dirige depois de beber?"))
+        #expect(!AskedFigure.asksAboutSanction("de quanto em quanto tempo tenho que renovar a CNH?"))
+    }
+
     @Test("the kind of figure a question asks for, and whether a passage states one")
     func askedFigures() {
         #expect(AskedFigure.asked(in: "Quanto custa a segunda via da CNH?") == .amount)
