@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         /// llama.cpp's C API (llama.h), located through pkg-config.
@@ -61,6 +63,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("vocabulario.txt"), .copy("perguntas-fora-do-dominio.txt")]
+        ),
+        /// The replicated index on PostgreSQL + pgvector (`DATABASE_URL`): the same `IndexStore` as
+        /// SQLite, shared by several rag replicas.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "RAGCore", "DocumentIngestion",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// `guiche eval`: question sets, scoring (hit@k, MRR, key facts, refusals) and reports.
         .target(name: "Evaluation", dependencies: ["RAGCore"]),
@@ -131,6 +144,7 @@ let package = Package(
                 "GeneratorService",
                 "RAGService",
                 "RAGCore",
+                "PostgresStore",
                 "Evaluation",
                 "GuicheAPI",
                 "ServiceClients",
@@ -165,7 +179,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RAGCoreTests",
-            dependencies: ["RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport"]
+            dependencies: [
+                "RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport", "PostgresStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "EvaluationTests",

@@ -52,6 +52,19 @@ public struct IndexedChunk: Sendable, Equatable, Codable {
     public var tokens: Int
     /// The opening words of the units the chunk belongs to (see `Chunk.context`).
     public var context: String?
+
+    public init(
+        id: Int64, documentPath: String, documentTitle: String, ordinal: Int, text: String, location: String, tokens: Int, context: String?
+    ) {
+        self.id = id
+        self.documentPath = documentPath
+        self.documentTitle = documentTitle
+        self.ordinal = ordinal
+        self.text = text
+        self.location = location
+        self.tokens = tokens
+        self.context = context
+    }
 }
 
 /// All vectors of a collection, row-major, with their chunk ids: what dense search loads.
@@ -68,7 +81,7 @@ public struct VectorSnapshot: Sendable {
 }
 
 /// Where a collection's documents, chunks, vectors and keyword index live. The embedded default is
-/// `SQLiteIndexStore`; a PostgreSQL + pgvector implementation serves replicated deployments.
+/// `SQLiteIndexStore`; `PostgresIndexStore` (PostgreSQL + pgvector) serves replicated deployments.
 public protocol IndexStore: Sendable {
     /// The embedding model the collection was built with; nil for a new collection.
     func embeddingModel() async throws -> EmbeddingModelFingerprint?

@@ -1,0 +1,154 @@
+import DocumentIngestion
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresStore
+@testable import RAGCore
+import Testing
+import TestSupport
+
+/// The two index stores; the behaviour suite runs unchanged on both.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty collection: an in-memory SQLite database, or a new schema on the test server.
+    func make() async throws -> any IndexStore {
+        switch self {
+        case .sqlite: return try SQLiteIndexStore(path: nil)
+        case .postgres:
+            let store = PostgresIndexStore(
+                client: try TestDatabase.client.get(), collection: "t\(UUID().uuidString.prefix(12))", logger: Logger(label: "test"))
+            try await store.migrate()
+            return store
+        }
+    }
+}
+
+/// One connection pool to the test PostgreSQL per test process, running for the process's life.
+enum TestDatabase {
+    static let client: Result<PostgresClient, any Error> = Result {
+        let url = try DatabaseURL(try TestPostgres.url())
+        let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: Logger(label: "test-postgres"))
+        Task.detached { await client.run() }
+        return client
+    }
+}
+
+@Suite("Index stores: SQLite and PostgreSQL behave alike")
+struct IndexStoreTests {
+    static let model = EmbeddingModelFingerprint(name: "test", dimensions: 4, fileDigest: "abc")
+
+    static func chunk(_ ordinal: Int, _ text: String, vector: [Float], context: String? = nil) -> NewChunk {
+        NewChunk(
+            chunk: Chunk(ordinal: ordinal, text: text, structure: ["Capítulo I", "Art. \(ordinal + 1)"], tokens: 10, context: context),
+            vector: vector, documentTitle: "Lei nº 9.503/1997")
+    }
+
+    static func document(_ path: String, hash: String = "h1", chunks: Int) -> StoredDocument {
+        StoredDocument(
+            path: path, contentHash: hash, format: "txt", title: "Lei nº 9.503/1997", chunkCount: chunks,
+            indexedAt: Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    @Test("a collection's settings, documents, chunks and vectors are stored, replaced and removed", arguments: StoreKind.allCases)
+    func roundTrip(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.embeddingModel() == nil)
+        #expect(try await store.chunkingSettings() == nil)
+        try await store.reset(for: Self.model, chunking: "size=300")
+        #expect(try await store.embeddingModel() == Self.model)
+        #expect(try await store.chunkingSettings() == "size=300")
+        #expect(try await store.calibration() == nil)
+        let calibration = RefusalCalibration(outside: [0.8, 0.85, 0.86, 0.9], inside: [0.87, 0.9], floor: 0.85, version: 2)
+        try await store.saveCalibration(calibration)
+        #expect(try await store.calibration() == calibration)
+
+        let vectors: [[Float]] = [[0.1, -0.2, 0.3, 0.9274], [1e-7, 0.5, -0.5, 0.7071068], [0.33333334, 0.6666667, 0.0, -0.6666667]]
+        try await store.replace(Self.document("a.txt", chunks: 2), chunks: [
+            Self.chunk(0, "Art. 1º O trânsito de qualquer natureza.", vector: vectors[0]),
+            Self.chunk(1, "Art. 2º São vias terrestres.", vector: vectors[1], context: "Art. 2º São vias"),
+        ])
+        try await store.replace(Self.document("b.txt", chunks: 1), chunks: [Self.chunk(0, "Art. 147. Exames.", vector: vectors[2])])
+        #expect(try await store.documents().map(\.path) == ["a.txt", "b.txt"])
+        #expect(try await store.documents()[0] == Self.document("a.txt", chunks: 2))
+        #expect(try await store.chunkCount() == 3)
+        let snapshot = try await store.vectors()
+        #expect(snapshot.dimensions == 4)
+        #expect(snapshot.values == vectors.flatMap { $0 }, "vectors come back bit for bit")
+        let chunks = try await store.chunks(documentPath: "a.txt")
+        #expect(chunks.map(\.text) == ["Art. 1º O trânsito de qualquer natureza.", "Art. 2º São vias terrestres."])
+        #expect(chunks.map(\.context) == [nil, "Art. 2º São vias"])
+        #expect(chunks[0].documentTitle == "Lei nº 9.503/1997")
+        #expect(chunks[1].location == "Capítulo I › Art. 2")
+        #expect(try await store.chunks(ids: snapshot.ids.reversed()).map(\.id) == snapshot.ids.reversed(), "in the order asked")
+
+        // Replacing a document replaces its chunks and their keyword terms.
+        try await store.replace(Self.document("a.txt", hash: "h2", chunks: 1), chunks: [
+            Self.chunk(0, "Art. 1º Vias abertas à circulação.", vector: vectors[1])
+        ])
+        #expect(try await store.chunks(documentPath: "a.txt").map(\.text) == ["Art. 1º Vias abertas à circulação."])
+        #expect(try await store.documents().first?.contentHash == "h2")
+        #expect(try await store.keywordSearch(KeywordQuery("trânsito de qualquer natureza"), limit: 5).isEmpty)
+        #expect(try await store.keywordSearch(KeywordQuery("circulação"), limit: 5).count == 1)
+        try await store.remove(documentPath: "a.txt")
+        #expect(try await store.documents().map(\.path) == ["b.txt"])
+        #expect(try await store.chunkCount() == 1)
+        #expect(try await store.keywordSearch(KeywordQuery("circulação"), limit: 5).isEmpty)
+        #expect(try await store.keywordSearch(KeywordQuery("art. 147"), limit: 5).count == 1)
+
+        // A reset empties the collection for a full re-embed.
+        try await store.reset(for: EmbeddingModelFingerprint(name: "other", dimensions: 3, fileDigest: "def"), chunking: "size=200")
+        #expect(try await store.documents().isEmpty)
+        #expect(try await store.chunkCount() == 0)
+        #expect(try await store.vectors().dimensions == 3)
+    }
+
+    @Test("the sample folder indexed into PostgreSQL ranks, scores and answers as in SQLite")
+    func sameRetrieval() async throws {
+        let data = try SampleData()
+        let sqlite = try await StoreKind.sqlite.make()
+        let postgres = try await StoreKind.postgres.make()
+        let embedding = CountingEmbedding()
+        _ = try await makeIndexer(data, store: sqlite, embedding: embedding).sync()
+        let embedded = embedding.texts
+        _ = try await makeIndexer(data, store: postgres, embedding: embedding).sync()
+        #expect(embedding.texts == 2 * embedded)
+        #expect(try await postgres.documents().map(\.path) == (try await sqlite.documents()).map(\.path))
+        let questions = RetrievalTests.questions.map(\.0) + ["art. 261", "Resolução CONTRAN nº 789", "carteira vencida multa"]
+        for question in questions {
+            let expected = try await sqlite.keywordSearch(KeywordQuery(question), limit: 40)
+            let found = try await postgres.keywordSearch(KeywordQuery(question), limit: 40)
+            #expect(!expected.isEmpty, "\(question)")
+            #expect(found.map(\.id) == expected.map(\.id), "\(question)")
+            for (a, b) in zip(found, expected) { #expect(abs(a.score - b.score) <= 1e-9 * max(1, abs(b.score)), "\(question)") }
+        }
+        let fromSQLite = Retriever(store: sqlite, embedding: RAGModels.embedding)
+        let fromPostgres = Retriever(store: postgres, embedding: RAGModels.embedding)
+        try await fromSQLite.reload()
+        try await fromPostgres.reload()
+        for question in questions {
+            let expected = try await fromSQLite.retrieve(question, topK: 4)
+            let found = try await fromPostgres.retrieve(question, topK: 4)
+            #expect(found.map(\.location) == expected.map(\.location), "\(question)")
+            #expect(found.map(\.similarity) == expected.map(\.similarity), "\(question)")
+        }
+    }
+
+    @Test("a document whose replacement fails midway keeps its previous version whole")
+    func failedReplace() async throws {
+        let store = try await StoreKind.postgres.make()
+        try await store.reset(for: Self.model, chunking: "size=300")
+        try await store.replace(Self.document("a.txt", chunks: 1), chunks: [Self.chunk(0, "Art. 1º Antes.", vector: [1, 0, 0, 0])])
+        // The second chunk's vector has the wrong size: the database refuses it after the first went in.
+        await #expect(throws: (any Error).self) {
+            try await store.replace(Self.document("a.txt", hash: "h2", chunks: 2), chunks: [
+                Self.chunk(0, "Art. 1º Depois.", vector: [0, 1, 0, 0]), Self.chunk(1, "Art. 2º Depois.", vector: [0, 1, 0]),
+            ])
+        }
+        #expect(try await store.documents().map(\.contentHash) == ["h1"])
+        #expect(try await store.chunks(documentPath: "a.txt").map(\.text) == ["Art. 1º Antes."])
+        #expect(try await store.keywordSearch(KeywordQuery("depois"), limit: 5).isEmpty)
+    }
+}
