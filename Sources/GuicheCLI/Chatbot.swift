@@ -3,6 +3,8 @@ import Configuration
 import Foundation
 import LlamaRuntime
 import Logging
+import PostgresNIO
+import PostgresStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,7 +44,10 @@ struct RAGOptions: ParsableArguments {
             refusalThreshold: try config.number("refusal.threshold").map(Float.init),
             answerMode: config.string(forKey: "answer.mode", default: "extrativa"),
             systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
-            maxAnswerTokens: try config.integer("max.answer.tokens", default: 160))
+            maxAnswerTokens: try config.integer("max.answer.tokens", default: 160),
+            databaseURL: try config.string(forKey: "database.url").map { text in
+                do { return try DatabaseURL(text) } catch let error as DatabaseURL.Invalid { throw ValidationError(error.description) }
+            })
         guard ["gerada", "extrativa"].contains(settings.answerMode) else {
             throw ValidationError("ANSWER_MODE must be 'gerada' or 'extrativa', got '\(settings.answerMode)'")
         }
@@ -71,10 +76,29 @@ struct RAGSettings {
         try SQLiteConversationStore(path: SQLiteConversationStore.path(directory: databaseDirectory, collection: collection))
     }
 
-    /// The collection's knowledge base over `embedding` and `generation`, in-process or remote:
-    /// the SQLite index under `databaseDirectory`, the folder sync, the answerer.
-    func knowledgeBase(embedding: any TextEmbedding, generation: any TextGeneration, logger: Logger) throws -> KnowledgeBase {
-        let store = try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: databaseDirectory, collection: collection))
+    /// Runs `body` with the collection's index: SQLite under `databaseDirectory`, or PostgreSQL at
+    /// `DATABASE_URL` (migrated first), whose connection pool runs for as long as `body` does.
+    func withIndexStore<Result>(logger: Logger, _ body: (any IndexStore) async throws -> Result) async throws -> Result {
+        guard let databaseURL else {
+            return try await body(try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: databaseDirectory, collection: collection)))
+        }
+        let client = PostgresClient(configuration: databaseURL.clientConfiguration(), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let store = PostgresIndexStore(client: client, collection: collection, logger: logger)
+            do {
+                try await store.migrate()
+            } catch {
+                throw ValidationError("DATABASE_URL: could not open the collection's schema \(store.schema): \(String(reflecting: error))")
+            }
+            return try await body(store)
+        }
+    }
+
+    /// The collection's knowledge base over `store`, `embedding` and `generation` (in-process or
+    /// remote): the folder sync, the retriever, the answerer.
+    func knowledgeBase(store: any IndexStore, embedding: any TextEmbedding, generation: any TextGeneration, logger: Logger) throws -> KnowledgeBase {
         let indexer = Indexer(
             dataDirectory: URL(fileURLWithPath: dataDirectory), store: store, embedding: embedding,
             chunkSize: chunkSize, chunkOverlap: chunkOverlap, batchSize: batchSize, maxRemovedShare: maxRemovedShare, logger: logger)
@@ -117,6 +141,8 @@ struct RAGSettings {
     var answerMode: String
     var systemPrompt: String
     var maxAnswerTokens: Int
+    /// `DATABASE_URL`: the index on PostgreSQL (replicas share it) instead of SQLite.
+    var databaseURL: DatabaseURL?
 }
 
 /// The all-in-one chatbot: both models in this process, SQLite index, the data folder.
@@ -128,7 +154,9 @@ struct Chatbot {
     let embedder: Embedder
     let generator: Generator?
 
-    static func make(models: ModelSettings, rag: RAGSettings, parallel: Int, logger: Logger, loadChatModel: Bool = true) throws -> Chatbot {
+    static func make(
+        models: ModelSettings, rag: RAGSettings, store: any IndexStore, parallel: Int, logger: Logger, loadChatModel: Bool = true
+    ) throws -> Chatbot {
         let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let embedder = try Embedder(
             model: embeddingModel, configuration: .init(threads: models.threads, maxSequencesPerPass: rag.batchSize), logger: logger)
@@ -143,7 +171,7 @@ struct Chatbot {
             chatModel = model
         }
         let knowledge = try rag.knowledgeBase(
-            embedding: LocalEmbedding(embedder: embedder),
+            store: store, embedding: LocalEmbedding(embedder: embedder),
             generation: generator.map { LocalGeneration(generator: $0) as any TextGeneration } ?? ChatModelNotLoaded(), logger: logger)
         return Chatbot(knowledge: knowledge, embeddingModel: embeddingModel, chatModel: chatModel, embedder: embedder, generator: generator)
     }
@@ -201,7 +229,13 @@ struct Ingest: AsyncParsableCommand {
         }
         var logger = Logger(label: "guiche.ingest")
         logger.logLevel = .warning  // the summary below reports what was indexed, failed and skipped
-        let chatbot = try Chatbot.make(models: try models.resolve(config), rag: settings, parallel: 1, logger: logger)
+        let models = try models.resolve(config)
+        try await settings.withIndexStore(logger: logger) { store in
+            try await ingest(Chatbot.make(models: models, rag: settings, store: store, parallel: 1, logger: logger), document: document)
+        }
+    }
+
+    private func ingest(_ chatbot: Chatbot, document: String?) async throws {
         let start = ContinuousClock.now
         // A progress bar only on a terminal: redirected to a file or a log, it would be `\r` frames.
         let terminal = isatty(STDERR_FILENO) != 0
@@ -241,9 +275,12 @@ struct Ask: AsyncParsableCommand {
         let config = try await GuicheConfiguration.load()
         var logger = Logger(label: "guiche.ask")
         logger.logLevel = .warning
-        let chatbot = try Chatbot.make(models: try models.resolve(config), rag: try rag.resolve(config), parallel: 1, logger: logger)
-        _ = try await chatbot.knowledge.ingest()
-        let answer = try await chatbot.knowledge.answerer.answer(question: question)
+        let (models, settings) = (try models.resolve(config), try rag.resolve(config))
+        let answer = try await settings.withIndexStore(logger: logger) { store in
+            let chatbot = try Chatbot.make(models: models, rag: settings, store: store, parallel: 1, logger: logger)
+            _ = try await chatbot.knowledge.ingest()
+            return try await chatbot.knowledge.answerer.answer(question: question)
+        }
         print(answer.text)
         if !answer.sources.isEmpty {
             print("\nFontes:")

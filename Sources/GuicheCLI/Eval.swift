@@ -89,21 +89,12 @@ struct Eval: AsyncParsableCommand {
         } else {
             var logger = Logger(label: "guiche.eval")
             logger.logLevel = .warning
-            let chatbot = try Chatbot.make(
-                models: try models.resolve(config), rag: settings, parallel: 1, logger: logger, loadChatModel: !retrievalOnly)
-            let ingest = try await chatbot.knowledge.ingest()
-            if !ingest.failed.isEmpty {
-                for failure in ingest.failed { FileHandle.standardError.write(Data("failed: \(failure.path): \(failure.reason)\n".utf8)) }
+            let models = try models.resolve(config)
+            report = try await settings.withIndexStore(logger: logger) { store in
+                let chatbot = try Chatbot.make(
+                    models: models, rag: settings, store: store, parallel: 1, logger: logger, loadChatModel: !retrievalOnly)
+                return try await evaluate(questions, chatbot: chatbot, settings: settings)
             }
-            let indexed = try await chatbot.knowledge.documents().map { EvalSource(document: $0.path, title: $0.title, location: "", text: "") }
-            let missing = Set(questions.compactMap(\.expected?.document).filter { name in !indexed.contains { EvalScoring.isDocument(name, $0) } })
-            for name in missing.sorted() {
-                FileHandle.standardError.write(Data("warning: expected document '\(name)' is not in \(settings.dataDirectory): its questions cannot hit\n".utf8))
-            }
-            if !retrievalOnly, let calibration = try await chatbot.knowledge.refusalCalibration() {
-                FileHandle.standardError.write(Data("\(describe(calibration))\n".utf8))
-            }
-            report = try await evaluate(questions, on: KnowledgeBaseTarget(knowledge: chatbot.knowledge))
         }
         if json {
             let encoder = JSONEncoder()
@@ -117,6 +108,23 @@ struct Eval: AsyncParsableCommand {
             FileHandle.standardError.write(Data(("thresholds missed:\n" + misses.map { "  \($0)" }.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// Indexes the data folder into the collection and runs `questions` against it in-process.
+    private func evaluate(_ questions: [EvalQuestion], chatbot: Chatbot, settings: RAGSettings) async throws -> EvalReport {
+        let ingest = try await chatbot.knowledge.ingest()
+        if !ingest.failed.isEmpty {
+            for failure in ingest.failed { FileHandle.standardError.write(Data("failed: \(failure.path): \(failure.reason)\n".utf8)) }
+        }
+        let indexed = try await chatbot.knowledge.documents().map { EvalSource(document: $0.path, title: $0.title, location: "", text: "") }
+        let missing = Set(questions.compactMap(\.expected?.document).filter { name in !indexed.contains { EvalScoring.isDocument(name, $0) } })
+        for name in missing.sorted() {
+            FileHandle.standardError.write(Data("warning: expected document '\(name)' is not in \(settings.dataDirectory): its questions cannot hit\n".utf8))
+        }
+        if !retrievalOnly, let calibration = try await chatbot.knowledge.refusalCalibration() {
+            FileHandle.standardError.write(Data("\(describe(calibration))\n".utf8))
+        }
+        return try await evaluate(questions, on: KnowledgeBaseTarget(knowledge: chatbot.knowledge))
     }
 
     private func evaluate(_ questions: [EvalQuestion], on target: any EvalTarget) async throws -> EvalReport {

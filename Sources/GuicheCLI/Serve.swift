@@ -178,9 +178,16 @@ struct ServeAll: AsyncParsableCommand {
         let logger = try listen.makeLogger(config, label: "guiche.rag", file: "rag-service.log", level: level)
         let access = try ragAccess(config, host: host, logger: logger)
         let ragSettings = try rag.resolve(config)
-        let chatbot = try Chatbot.make(
-            models: try models.resolve(config), rag: ragSettings,
-            parallel: try parallel ?? config.integer("generator.parallel", default: 2), logger: logger)
+        let (models, parallel) = (try models.resolve(config), try parallel ?? config.integer("generator.parallel", default: 2))
+        try await ragSettings.withIndexStore(logger: logger) { store in
+            try await serve(Chatbot.make(models: models, rag: ragSettings, store: store, parallel: parallel, logger: logger),
+                            settings: ragSettings, access: access, host: host, port: port, grace: grace, logger: logger)
+        }
+    }
+
+    private func serve(
+        _ chatbot: Chatbot, settings ragSettings: RAGSettings, access: RAGAccess, host: String, port: Int, grace: Duration, logger: Logger
+    ) async throws {
         try await chatbot.knowledge.load()
         let start = ContinuousClock.now
         if let report = try await startupIngest(chatbot.knowledge, logger: logger) {
@@ -229,21 +236,23 @@ struct ServeRAG: AsyncParsableCommand {
         let http = makeModelServicesHTTPClient(questions: access.maxPendingQuestions)
         let generation = try RemoteGeneration(baseURL: generatorURL, client: http, logger: logger)
         let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, client: http, logger: logger)
-        let knowledge = try settings.knowledgeBase(embedding: embedding, generation: generation, logger: logger)
-        try await knowledge.load()
-        if let report = try await startupIngest(knowledge, logger: logger) {
-            logger.info("index ready", metadata: ["report": "\(describe(report))"])
+        try await settings.withIndexStore(logger: logger) { store in
+            let knowledge = try settings.knowledgeBase(store: store, embedding: embedding, generation: generation, logger: logger)
+            try await knowledge.load()
+            if let report = try await startupIngest(knowledge, logger: logger) {
+                logger.info("index ready", metadata: ["report": "\(describe(report))"])
+            }
+            let application = try buildRAGApplication(
+                knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL,
+                settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(),
+                dependencies: {
+                    async let embeddingUp = embedding.isReachable()
+                    async let generatorUp = generation.isReachable()
+                    return ["embedding": await embeddingUp, "generator": await generatorUp]
+                },
+                access: access, conversations: try settings.conversationStore(), logger: logger)
+            try await Guiche.run(application, engine: EngineShutdown {}, grace: grace, logger: logger)
         }
-        let application = try buildRAGApplication(
-            knowledge: knowledge, embeddingModelName: embedding.fingerprint.name, chatModelName: generatorURL, settings: .init(host: host, port: port),
-            metrics: ServiceMetrics.bootstrappingMetricsSystem(),
-            dependencies: {
-                async let embeddingUp = embedding.isReachable()
-                async let generatorUp = generation.isReachable()
-                return ["embedding": await embeddingUp, "generator": await generatorUp]
-            },
-            access: access, conversations: try settings.conversationStore(), logger: logger)
-        try await Guiche.run(application, engine: EngineShutdown {}, grace: grace, logger: logger)
     }
 }
 
