@@ -131,6 +131,7 @@ let package = Package(
             dependencies: [
                 "RAGCore", "DocumentIngestion", "LlamaRuntime", "ServiceSupport", "GuicheAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")]
         ),

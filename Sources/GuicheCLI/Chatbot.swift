@@ -45,9 +45,13 @@ struct RAGOptions: ParsableArguments {
             answerMode: config.string(forKey: "answer.mode", default: "extrativa"),
             systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
             maxAnswerTokens: try config.integer("max.answer.tokens", default: 160),
+            indexRefresh: .milliseconds(Int(try config.number("index.refresh.seconds", default: 5) * 1000)),
             databaseURL: try config.string(forKey: "database.url").map { text in
                 do { return try DatabaseURL(text) } catch let error as DatabaseURL.Invalid { throw ValidationError(error.description) }
             })
+        guard settings.indexRefresh >= .milliseconds(100), settings.indexRefresh <= .seconds(3600) else {
+            throw ValidationError("INDEX_REFRESH_SECONDS must be within 0.1...3600, got \(settings.indexRefresh)")
+        }
         guard ["gerada", "extrativa"].contains(settings.answerMode) else {
             throw ValidationError("ANSWER_MODE must be 'gerada' or 'extrativa', got '\(settings.answerMode)'")
         }
@@ -141,6 +145,8 @@ struct RAGSettings {
     var answerMode: String
     var systemPrompt: String
     var maxAnswerTokens: Int
+    /// `INDEX_REFRESH_SECONDS`: how often a replica checks whether another one changed the index.
+    var indexRefresh: Duration
     /// `DATABASE_URL`: the index on PostgreSQL (replicas share it) instead of SQLite.
     var databaseURL: DatabaseURL?
 }

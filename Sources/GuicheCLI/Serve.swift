@@ -150,9 +150,11 @@ extension Guiche {
     /// Runs `application` until SIGINT/SIGTERM, then shuts it down gracefully: the application
     /// first (it stops accepting and lets its requests finish), then the inference engine. Requests
     /// still running after `grace` are cancelled (their generations stop at the next decode step).
-    static func run(_ application: some ApplicationProtocol, engine: EngineShutdown, grace: Duration, logger: Logger) async throws {
+    static func run(
+        _ application: some ApplicationProtocol, engine: EngineShutdown, also services: [any Service] = [], grace: Duration, logger: Logger
+    ) async throws {
         var configuration = ServiceGroupConfiguration(
-            services: [engine, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [engine, application] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = grace
         configuration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: configuration).run()
@@ -199,7 +201,9 @@ struct ServeAll: AsyncParsableCommand {
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
             access: access, conversations: try ragSettings.conversationStore(), logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
-        try await Guiche.run(application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() }, grace: grace, logger: logger)
+        try await Guiche.run(
+            application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() },
+            also: [IndexRefresher(knowledge: chatbot.knowledge, interval: ragSettings.indexRefresh, logger: logger)], grace: grace, logger: logger)
     }
 }
 
@@ -251,7 +255,9 @@ struct ServeRAG: AsyncParsableCommand {
                     return ["embedding": await embeddingUp, "generator": await generatorUp]
                 },
                 access: access, conversations: try settings.conversationStore(), logger: logger)
-            try await Guiche.run(application, engine: EngineShutdown {}, grace: grace, logger: logger)
+            try await Guiche.run(
+                application, engine: EngineShutdown {},
+                also: [IndexRefresher(knowledge: knowledge, interval: settings.indexRefresh, logger: logger)], grace: grace, logger: logger)
         }
     }
 }

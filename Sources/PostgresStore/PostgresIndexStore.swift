@@ -44,6 +44,9 @@ public final class PostgresIndexStore: IndexStore {
                     id int PRIMARY KEY CHECK (id = 1), model_name text NOT NULL, dimensions int NOT NULL,
                     model_digest text NOT NULL, chunking text, calibration text)
                 """,
+                // Bumped by every change, in the change's transaction: replicas poll it to reload.
+                "CREATE TABLE \(s).generation (id int PRIMARY KEY CHECK (id = 1), value bigint NOT NULL)",
+                "INSERT INTO \(s).generation VALUES (1, 0)",
                 """
                 CREATE TABLE \(s).document (
                     id bigserial PRIMARY KEY, path text NOT NULL UNIQUE, content_hash text NOT NULL, format text NOT NULL,
@@ -87,7 +90,41 @@ public final class PostgresIndexStore: IndexStore {
 
     public func saveCalibration(_ calibration: RefusalCalibration) async throws {
         let json = String(decoding: try JSONEncoder().encode(calibration), as: UTF8.self)
-        try await client.query("UPDATE \(unescaped: schema).collection SET calibration = \(json) WHERE id = 1", logger: logger)
+        let s = schema
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("UPDATE \(unescaped: s).collection SET calibration = \(json) WHERE id = 1", logger: logger)
+            try await Self.bumpGeneration(s, connection, logger)
+        }
+    }
+
+    public func generation() async throws -> Int64? {
+        for try await value in try await client.query("SELECT value FROM \(unescaped: schema).generation", logger: logger).decode(Int64.self) {
+            return value
+        }
+        return nil
+    }
+
+    private static func bumpGeneration(_ schema: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("UPDATE \(unescaped: schema).generation SET value = value + 1", logger: logger)
+    }
+
+    /// Holds a session advisory lock on the collection for `body`, on a connection of its own: a
+    /// second replica's sync waits for the first; a replica that dies mid-sync releases it with its
+    /// connection (and its unfinished document's transaction rolls back).
+    public func whileSyncing<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        let key = "sync:" + schema
+        let logger = logger
+        return try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(hashtext(\(key)))", logger: logger)
+            do {
+                let result = try await body()
+                try await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                throw error
+            }
+        }
     }
 
     private func optionalText(_ query: PostgresQuery) async throws -> String? {
@@ -108,6 +145,7 @@ public final class PostgresIndexStore: IndexStore {
                 INSERT INTO \(unescaped: s).collection (id, model_name, dimensions, model_digest, chunking)
                 VALUES (1, \(model.name), \(model.dimensions), \(model.fileDigest), \(chunking))
                 """, logger: logger)
+            try await Self.bumpGeneration(s, connection, logger)
         }
     }
 
@@ -127,6 +165,7 @@ public final class PostgresIndexStore: IndexStore {
         let logger = logger
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("DELETE FROM \(unescaped: s).document WHERE path = \(document.path)", logger: logger)
+            try await Self.bumpGeneration(s, connection, logger)
             var documentID: Int64 = 0
             for try await id in try await connection.query(
                 """
@@ -190,7 +229,11 @@ public final class PostgresIndexStore: IndexStore {
     }
 
     public func remove(documentPath: String) async throws {
-        try await client.query("DELETE FROM \(unescaped: schema).document WHERE path = \(documentPath)", logger: logger)
+        let s = schema
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("DELETE FROM \(unescaped: s).document WHERE path = \(documentPath)", logger: logger)
+            try await Self.bumpGeneration(s, connection, logger)
+        }
     }
 
     public func vectors() async throws -> VectorSnapshot {

@@ -106,4 +106,17 @@ public protocol IndexStore: Sendable {
     /// The collection's refusal calibration; nil before the first (or after a reset).
     func calibration() async throws -> RefusalCalibration?
     func saveCalibration(_ calibration: RefusalCalibration) async throws
+    /// A number that changes whenever another process may have changed the collection (a replica's
+    /// ingest): what replicas poll to reload; nil for a store only this process writes (SQLite).
+    func generation() async throws -> Int64?
+    /// Runs `body` (a sync) while no other process syncs this collection: replicas take turns.
+    func whileSyncing<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result
+}
+
+extension IndexStore {
+    public func generation() async throws -> Int64? { nil }
+
+    public func whileSyncing<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        try await body()
+    }
 }

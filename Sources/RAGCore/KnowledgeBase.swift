@@ -11,6 +11,8 @@ public actor KnowledgeBase {
     private let store: any IndexStore
     private let calibration = CalibrationStore()
     private var loaded = false
+    /// The store's generation the loaded index reflects (see `refreshIfChanged`).
+    private var loadedGeneration: Int64?
     private var lastReport: IngestReport?
     /// The ingest running now, and whether it may remove most documents.
     private var running: (task: Task<IngestReport, Error>, allowMassRemoval: Bool)?
@@ -39,23 +41,38 @@ public actor KnowledgeBase {
     }
 
     private func sync(allowMassRemoval: Bool, progress: (@Sendable (Int, Int, String) -> Void)?) async throws -> IngestReport {
-        let report = try await indexer.sync(allowMassRemoval: allowMassRemoval, progress: progress)
-        try await retriever.reload()
-        let changed = !(report.added.isEmpty && report.updated.isEmpty && report.removed.isEmpty)
-        try await useCalibration(recomputing: changed)
-        loaded = true
+        let indexer = indexer
+        let report = try await store.whileSyncing { try await indexer.sync(allowMassRemoval: allowMassRemoval, progress: progress) }
+        try await reload(recalibrating: !(report.added.isEmpty && report.updated.isEmpty && report.removed.isEmpty))
         lastReport = report
         return report
+    }
+
+    /// Reloads the vectors and the calibration (computed again when `recalibrating`).
+    private func reload(recalibrating: Bool) async throws {
+        // Read first: a change made while reloading moves the generation past this one.
+        let generation = try await store.generation()
+        try await retriever.reload()
+        try await useCalibration(recomputing: recalibrating)
+        loadedGeneration = generation
+        loaded = true
+    }
+
+    /// Reloads the index when another process (a rag replica on the same PostgreSQL) changed it
+    /// since it was loaded; true when it did. Never while this process syncs.
+    public func refreshIfChanged() async throws -> Bool {
+        guard running == nil, let generation = try await store.generation(), generation != loadedGeneration else { return false }
+        try await reload(recalibrating: false)
+        return true
     }
 
     /// Indexes one document of the data folder, leaving the others as they are (see
     /// `Indexer.syncDocument`); after a running ingest, if any.
     public func ingestDocument(at url: URL) async throws -> IngestReport {
         if let running { _ = try? await running.task.value }
-        let report = try await indexer.syncDocument(at: url)
-        try await retriever.reload()
-        try await useCalibration(recomputing: !(report.added.isEmpty && report.updated.isEmpty))
-        loaded = true
+        let indexer = indexer
+        let report = try await store.whileSyncing { try await indexer.syncDocument(at: url) }
+        try await reload(recalibrating: !(report.added.isEmpty && report.updated.isEmpty))
         lastReport = report
         return report
     }
@@ -66,16 +83,13 @@ public actor KnowledgeBase {
         if let running { _ = try? await running.task.value }
         guard try await store.documents().contains(where: { $0.path == path }) else { return false }
         try await store.remove(documentPath: path)
-        try await retriever.reload()
-        try await useCalibration(recomputing: true)
+        try await reload(recalibrating: true)
         return true
     }
 
     /// Loads the existing index without syncing (questions work before the first ingest ends).
     public func load() async throws {
-        try await retriever.reload()
-        try await useCalibration(recomputing: false)
-        loaded = true
+        try await reload(recalibrating: false)
     }
 
     /// The collection's refusal calibration (computed when missing, stale or `recomputing`).

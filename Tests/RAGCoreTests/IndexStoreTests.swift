@@ -152,3 +152,55 @@ struct IndexStoreTests {
         #expect(try await store.keywordSearch(KeywordQuery("depois"), limit: 5).isEmpty)
     }
 }
+
+@Suite("Rag replicas on one PostgreSQL")
+struct ReplicaTests {
+    /// A rag replica: its own connection pool (as another process would have) over `collection`.
+    static func replica(_ data: SampleData, collection: String, embedding: CountingEmbedding) async throws -> KnowledgeBase {
+        let client = PostgresClient(
+            configuration: try DatabaseURL(try TestPostgres.url()).clientConfiguration(), backgroundLogger: Logger(label: "test"))
+        Task.detached { await client.run() }
+        let store = PostgresIndexStore(client: client, collection: collection, logger: Logger(label: "test"))
+        try await store.migrate()
+        return KnowledgeBase(
+            store: store, embedding: embedding, generation: GroundedAnswerTests.ScriptedGeneration(""),
+            indexer: makeIndexer(data, store: store, embedding: embedding), settings: .init())
+    }
+
+    @Test("one replica's ingest reaches the other without a restart, both answer alike, and syncs take turns")
+    func ingestReachesTheOther() async throws {
+        let data = try SampleData()
+        let collection = "r\(UUID().uuidString.prefix(12))"
+        let (embeddingA, embeddingB) = (CountingEmbedding(), CountingEmbedding())
+        let a = try await Self.replica(data, collection: collection, embedding: embeddingA)
+        let b = try await Self.replica(data, collection: collection, embedding: embeddingB)
+        try await b.load()
+        let question = "Quanto custa a segunda via da CNH?"
+        #expect(try await b.retriever.retrieve(question, topK: 4).isEmpty)
+
+        let report = try await a.ingest()
+        #expect(report.added.sorted() == IndexerTests.sampleFiles)
+        #expect(try await b.retriever.retrieve(question, topK: 4).isEmpty, "b answers from the index it loaded until it refreshes")
+        #expect(try await b.refreshIfChanged())
+        #expect(try await !b.refreshIfChanged(), "nothing changed since")
+        for question in RetrievalTests.questions.map(\.0) + [question] {
+            let (fromA, fromB) = (try await a.answerer.answer(question: question), try await b.answerer.answer(question: question))
+            #expect(fromA.text == fromB.text, "\(question)")
+            #expect(fromA.sources.map(\.location) == fromB.sources.map(\.location), "\(question)")
+        }
+
+        // Both replicas sync a changed file at once: one embeds it, the other waits its turn and finds it done.
+        let file = data.url("renovacao-cnh.md")
+        try (String(contentsOf: file, encoding: .utf8) + "\n\nA renovação pode ser agendada pelo aplicativo do DETRAN.\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let (before, beforeB) = (embeddingA.texts, embeddingB.texts)
+        async let syncA = a.ingest()
+        async let syncB = b.ingest()
+        let reports = try await [syncA, syncB]
+        #expect(reports.map { $0.updated.count }.sorted() == [0, 1], "\(reports.map(\.updated))")
+        #expect(reports.map(\.unchanged.count).sorted() == [IndexerTests.sampleFiles.count - 1, IndexerTests.sampleFiles.count])
+        #expect(embeddingA.texts - before + embeddingB.texts - beforeB == reports.map(\.chunksEmbedded).reduce(0, +))
+        #expect(try await a.documents().count == IndexerTests.sampleFiles.count)
+        #expect(try await a.chunkCount() == (try await b.chunkCount()))
+    }
+}
