@@ -46,7 +46,7 @@ struct RAGOptions: ParsableArguments {
             systemPrompt: config.string(forKey: "system.prompt", default: Answerer.defaultSystemPrompt),
             maxAnswerTokens: try config.integer("max.answer.tokens", default: 160),
             indexRefresh: .milliseconds(Int(try config.number("index.refresh.seconds", default: 5) * 1000)),
-            databaseURL: try config.string(forKey: "database.url").map { text in
+            databaseURL: try config.string(forKey: "database.url").flatMap { $0.isEmpty ? nil : $0 }.map { text in
                 do { return try DatabaseURL(text) } catch let error as DatabaseURL.Invalid { throw ValidationError(error.description) }
             })
         guard settings.indexRefresh >= .milliseconds(100), settings.indexRefresh <= .seconds(3600) else {
@@ -74,17 +74,22 @@ struct RAGOptions: ParsableArguments {
     }
 }
 
-struct RAGSettings {
-    /// The collection's conversations and feedback (`<collection>.conversas.sqlite` beside its index).
-    func conversationStore() throws -> SQLiteConversationStore {
-        try SQLiteConversationStore(path: SQLiteConversationStore.path(directory: databaseDirectory, collection: collection))
-    }
+/// A collection's index and, opened when a service needs them, its conversations and feedback.
+struct CollectionStores {
+    var index: any IndexStore
+    var conversations: () throws -> any ConversationStore
+}
 
-    /// Runs `body` with the collection's index: SQLite under `databaseDirectory`, or PostgreSQL at
-    /// `DATABASE_URL` (migrated first), whose connection pool runs for as long as `body` does.
-    func withIndexStore<Result>(logger: Logger, _ body: (any IndexStore) async throws -> Result) async throws -> Result {
+struct RAGSettings {
+    /// Runs `body` with the collection's stores: SQLite under `databaseDirectory` (the index, and
+    /// `<collection>.conversas.sqlite` beside it), or PostgreSQL at `DATABASE_URL` (migrated first),
+    /// whose connection pool runs for as long as `body` does.
+    func withStores<Result>(logger: Logger, _ body: (CollectionStores) async throws -> Result) async throws -> Result {
         guard let databaseURL else {
-            return try await body(try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: databaseDirectory, collection: collection)))
+            let (directory, collection) = (databaseDirectory, collection)
+            return try await body(CollectionStores(
+                index: try SQLiteIndexStore(path: SQLiteIndexStore.path(directory: directory, collection: collection)),
+                conversations: { try SQLiteConversationStore(path: SQLiteConversationStore.path(directory: directory, collection: collection)) }))
         }
         let client = PostgresClient(configuration: databaseURL.clientConfiguration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -96,7 +101,8 @@ struct RAGSettings {
             } catch {
                 throw ValidationError("DATABASE_URL: could not open the collection's schema \(store.schema): \(String(reflecting: error))")
             }
-            return try await body(store)
+            let conversations = PostgresConversationStore(client: client, collection: collection, logger: logger)
+            return try await body(CollectionStores(index: store, conversations: { conversations }))
         }
     }
 
@@ -236,8 +242,8 @@ struct Ingest: AsyncParsableCommand {
         var logger = Logger(label: "guiche.ingest")
         logger.logLevel = .warning  // the summary below reports what was indexed, failed and skipped
         let models = try models.resolve(config)
-        try await settings.withIndexStore(logger: logger) { store in
-            try await ingest(Chatbot.make(models: models, rag: settings, store: store, parallel: 1, logger: logger), document: document)
+        try await settings.withStores(logger: logger) { stores in
+            try await ingest(Chatbot.make(models: models, rag: settings, store: stores.index, parallel: 1, logger: logger), document: document)
         }
     }
 
@@ -282,8 +288,8 @@ struct Ask: AsyncParsableCommand {
         var logger = Logger(label: "guiche.ask")
         logger.logLevel = .warning
         let (models, settings) = (try models.resolve(config), try rag.resolve(config))
-        let answer = try await settings.withIndexStore(logger: logger) { store in
-            let chatbot = try Chatbot.make(models: models, rag: settings, store: store, parallel: 1, logger: logger)
+        let answer = try await settings.withStores(logger: logger) { stores in
+            let chatbot = try Chatbot.make(models: models, rag: settings, store: stores.index, parallel: 1, logger: logger)
             _ = try await chatbot.knowledge.ingest()
             return try await chatbot.knowledge.answerer.answer(question: question)
         }

@@ -90,9 +90,9 @@ struct Eval: AsyncParsableCommand {
             var logger = Logger(label: "guiche.eval")
             logger.logLevel = .warning
             let models = try models.resolve(config)
-            report = try await settings.withIndexStore(logger: logger) { store in
+            report = try await settings.withStores(logger: logger) { stores in
                 let chatbot = try Chatbot.make(
-                    models: models, rag: settings, store: store, parallel: 1, logger: logger, loadChatModel: !retrievalOnly)
+                    models: models, rag: settings, store: stores.index, parallel: 1, logger: logger, loadChatModel: !retrievalOnly)
                 return try await evaluate(questions, chatbot: chatbot, settings: settings)
             }
         }

@@ -181,14 +181,16 @@ struct ServeAll: AsyncParsableCommand {
         let access = try ragAccess(config, host: host, logger: logger)
         let ragSettings = try rag.resolve(config)
         let (models, parallel) = (try models.resolve(config), try parallel ?? config.integer("generator.parallel", default: 2))
-        try await ragSettings.withIndexStore(logger: logger) { store in
-            try await serve(Chatbot.make(models: models, rag: ragSettings, store: store, parallel: parallel, logger: logger),
-                            settings: ragSettings, access: access, host: host, port: port, grace: grace, logger: logger)
+        try await ragSettings.withStores(logger: logger) { stores in
+            try await serve(Chatbot.make(models: models, rag: ragSettings, store: stores.index, parallel: parallel, logger: logger),
+                            conversations: try stores.conversations(), settings: ragSettings, access: access, host: host, port: port,
+                            grace: grace, logger: logger)
         }
     }
 
     private func serve(
-        _ chatbot: Chatbot, settings ragSettings: RAGSettings, access: RAGAccess, host: String, port: Int, grace: Duration, logger: Logger
+        _ chatbot: Chatbot, conversations: any ConversationStore, settings ragSettings: RAGSettings, access: RAGAccess, host: String,
+        port: Int, grace: Duration, logger: Logger
     ) async throws {
         try await chatbot.knowledge.load()
         let start = ContinuousClock.now
@@ -199,7 +201,7 @@ struct ServeAll: AsyncParsableCommand {
         let application = try buildRAGApplication(
             knowledge: chatbot.knowledge, embeddingModelName: chatbot.embeddingModel.name, chatModelName: chatbot.chatModel?.name ?? "",
             settings: .init(host: host, port: port), metrics: ServiceMetrics.bootstrappingMetricsSystem(), generator: chatbot.generator,
-            access: access, conversations: try ragSettings.conversationStore(), logger: logger)
+            access: access, conversations: conversations, logger: logger)
         logger.info("chatbot listening", metadata: ["port": "\(port)"])
         try await Guiche.run(
             application, engine: EngineShutdown { chatbot.generator?.shutdown(); chatbot.embedder.shutdown() },
@@ -240,8 +242,8 @@ struct ServeRAG: AsyncParsableCommand {
         let http = makeModelServicesHTTPClient(questions: access.maxPendingQuestions)
         let generation = try RemoteGeneration(baseURL: generatorURL, client: http, logger: logger)
         let embedding = try await RemoteEmbedding.connect(baseURL: embeddingURL, tokenizer: tokenizer, client: http, logger: logger)
-        try await settings.withIndexStore(logger: logger) { store in
-            let knowledge = try settings.knowledgeBase(store: store, embedding: embedding, generation: generation, logger: logger)
+        try await settings.withStores(logger: logger) { stores in
+            let knowledge = try settings.knowledgeBase(store: stores.index, embedding: embedding, generation: generation, logger: logger)
             try await knowledge.load()
             if let report = try await startupIngest(knowledge, logger: logger) {
                 logger.info("index ready", metadata: ["report": "\(describe(report))"])
@@ -254,7 +256,7 @@ struct ServeRAG: AsyncParsableCommand {
                     async let generatorUp = generation.isReachable()
                     return ["embedding": await embeddingUp, "generator": await generatorUp]
                 },
-                access: access, conversations: try settings.conversationStore(), logger: logger)
+                access: access, conversations: try stores.conversations(), logger: logger)
             try await Guiche.run(
                 application, engine: EngineShutdown {},
                 also: [IndexRefresher(knowledge: knowledge, interval: settings.indexRefresh, logger: logger)], grace: grace, logger: logger)

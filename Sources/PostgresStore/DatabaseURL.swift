@@ -33,7 +33,7 @@ public struct DatabaseURL: Sendable, Equatable {
         switch query["sslmode"] ?? "disable" {
         case "disable", "allow", "prefer": requireTLS = false
         case "require", "verify-ca", "verify-full": requireTLS = true
-        case let other: throw Invalid(description: "DATABASE_URL's sslmode must be disable or require, got '\(other)'")
+        case let other: throw Invalid(description: "DATABASE_URL must be a URL whose sslmode is disable or require, got '\(other)'")
         }
         guard host != nil || socketDirectory != nil else {
             throw Invalid(description: "DATABASE_URL must name a host (or ?host=/socket/folder), got '\(Self.redacted(text))'")

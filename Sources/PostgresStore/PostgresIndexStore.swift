@@ -31,45 +31,8 @@ public final class PostgresIndexStore: IndexStore {
     /// Creates or brings up to date the collection's schema: named, frozen migrations, each in a
     /// transaction under an advisory lock, so replicas starting together migrate once.
     public func migrate() async throws {
-        try await PostgresMigrator(schema: schema, migrations: Self.migrations).migrate(client: client, logger: logger)
+        try await PostgresMigrator(schema: schema).migrate(client: client, logger: logger)
     }
-
-    /// Named, frozen migrations: add new ones, never edit these.
-    static let migrations: [PostgresMigration] = [
-        PostgresMigration(name: "v1: collection, documents, chunks, vectors, keyword terms") { s in
-            [
-                "CREATE EXTENSION IF NOT EXISTS vector",
-                """
-                CREATE TABLE \(s).collection (
-                    id int PRIMARY KEY CHECK (id = 1), model_name text NOT NULL, dimensions int NOT NULL,
-                    model_digest text NOT NULL, chunking text, calibration text)
-                """,
-                // Bumped by every change, in the change's transaction: replicas poll it to reload.
-                "CREATE TABLE \(s).generation (id int PRIMARY KEY CHECK (id = 1), value bigint NOT NULL)",
-                "INSERT INTO \(s).generation VALUES (1, 0)",
-                """
-                CREATE TABLE \(s).document (
-                    id bigserial PRIMARY KEY, path text NOT NULL UNIQUE, content_hash text NOT NULL, format text NOT NULL,
-                    title text NOT NULL, chunk_count int NOT NULL, indexed_at timestamptz NOT NULL)
-                """,
-                """
-                CREATE TABLE \(s).chunk (
-                    id bigserial PRIMARY KEY, document_id bigint NOT NULL REFERENCES \(s).document(id) ON DELETE CASCADE,
-                    ordinal int NOT NULL, text text NOT NULL, location text NOT NULL, tokens int NOT NULL, context text,
-                    embedding vector NOT NULL, term_count int NOT NULL)
-                """,
-                "CREATE INDEX chunk_on_document_id ON \(s).chunk (document_id)",
-                // A chunk's keyword terms (body and heading together, as FTS5 weighs them 1 and 1) and
-                // its identifier phrases ("art 147": a term followed by a number), with their counts.
-                """
-                CREATE TABLE \(s).chunk_term (
-                    term text NOT NULL, chunk_id bigint NOT NULL REFERENCES \(s).chunk(id) ON DELETE CASCADE,
-                    freq int NOT NULL, PRIMARY KEY (term, chunk_id))
-                """,
-                "CREATE INDEX chunk_term_on_chunk_id ON \(s).chunk_term (chunk_id)",
-            ]
-        }
-    ]
 
     public func embeddingModel() async throws -> EmbeddingModelFingerprint? {
         let rows = try await client.query("SELECT model_name, dimensions, model_digest FROM \(unescaped: schema).collection WHERE id = 1", logger: logger)

@@ -6,6 +6,12 @@ public struct Conversation: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var turns: [Turn]
 
+    public init(id: String, createdAt: Date, turns: [Turn]) {
+        self.id = id
+        self.createdAt = createdAt
+        self.turns = turns
+    }
+
     /// One question and its answer. `sources` is the answer's sources as the API gave them (JSON).
     public struct Turn: Sendable, Codable, Equatable {
         public var question: String
@@ -61,7 +67,8 @@ public struct Feedback: Sendable, Codable, Equatable {
     }
 }
 
-/// Where conversations and feedback live: SQLite in the embedded shape (`SQLiteConversationStore`).
+/// Where conversations and feedback live: SQLite in the embedded shape (`SQLiteConversationStore`),
+/// PostgreSQL beside a replicated index (`PostgresConversationStore`).
 public protocol ConversationStore: Sendable {
     /// A new, empty conversation.
     func startConversation() async throws -> Conversation

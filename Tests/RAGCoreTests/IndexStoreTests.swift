@@ -204,3 +204,48 @@ struct ReplicaTests {
         #expect(try await a.chunkCount() == (try await b.chunkCount()))
     }
 }
+
+@Suite("Conversation stores: SQLite and PostgreSQL behave alike")
+struct ConversationStoreTests {
+    static func make(_ kind: StoreKind) async throws -> any ConversationStore {
+        switch kind {
+        case .sqlite: return try SQLiteConversationStore(path: nil)
+        case .postgres:
+            let store = PostgresConversationStore(
+                client: try TestDatabase.client.get(), collection: "c\(UUID().uuidString.prefix(12))", logger: Logger(label: "test"))
+            try await store.migrate()
+            return store
+        }
+    }
+
+    @Test("conversations keep their turns in order; feedback is kept whole, oldest first", arguments: StoreKind.allCases)
+    func roundTrip(kind: StoreKind) async throws {
+        let store = try await Self.make(kind)
+        let conversation = try await store.startConversation()
+        #expect(try await store.conversation(id: "nenhuma") == nil)
+        let asked = Date(timeIntervalSince1970: 1_764_000_000.25)
+        try await store.append(.init(question: "Quanto custa?", standaloneQuestion: "Quanto custa a CNH?", answer: "R$ 98,70", mode: "extrativa",
+                                     sources: "[]", askedAt: asked), to: conversation.id)
+        try await store.append(.init(question: "E para moto?", standaloneQuestion: "E a CNH para moto?", answer: "—", mode: "recusa",
+                                     sources: "[{\"documento\":\"a.md\"}]", askedAt: asked.addingTimeInterval(1)), to: conversation.id)
+        let read = try #require(try await store.conversation(id: conversation.id))
+        #expect(read.turns.map(\.question) == ["Quanto custa?", "E para moto?"])
+        #expect(read.turns.map(\.standaloneQuestion) == ["Quanto custa a CNH?", "E a CNH para moto?"])
+        #expect(read.turns[1].sources == "[{\"documento\":\"a.md\"}]" && read.turns[1].mode == "recusa")
+        #expect(abs(read.turns[0].askedAt.timeIntervalSince(asked)) < 0.001)
+        #expect(abs(read.createdAt.timeIntervalSince(conversation.createdAt)) < 0.001)
+
+        let votes = [
+            Feedback(vote: .positivo, comment: nil, question: "q1", answer: "a1", sources: nil, conversationID: nil, embeddingModel: "e5",
+                     chatModel: "qwen", givenAt: asked),
+            Feedback(vote: .negativo, comment: "errado", question: "q2", answer: "a2", sources: "[]", conversationID: conversation.id,
+                     embeddingModel: "e5", chatModel: "qwen", givenAt: asked.addingTimeInterval(2)),
+        ]
+        for vote in votes { try await store.record(vote) }
+        let kept = try await store.feedback()
+        #expect(kept.map(\.vote) == [.positivo, .negativo])
+        #expect(kept.map(\.comment) == [nil, "errado"])
+        #expect(kept.map(\.conversationID) == [nil, conversation.id])
+        #expect(kept.map(\.sources) == [nil, "[]"])
+    }
+}

@@ -61,6 +61,8 @@ struct ConfigurationDocsTests {
         (["serve", "all", "--port", "18999"], "API_KEYS", "root:abc"), (["serve", "rag", "--port", "18999"], "API_KEYS_FILE", "/nonexistent/keys"),
         (["serve", "rag", "--port", "18999"], "ADMIN_OPEN", "maybe"), (["serve", "rag", "--port", "18999"], "RATE_LIMIT_PER_MINUTE", "-1"),
         (["serve", "embedding", "--port", "18999"], "SHUTDOWN_GRACE_SECONDS", "soon"),
+        (["ingest"], "DATABASE_URL", "mysql://guiche@db/guiche"), (["ingest"], "DATABASE_URL", "postgres://guiche@db/guiche?sslmode=sometimes"),
+        (["serve", "all", "--port", "18999"], "INDEX_REFRESH_SECONDS", "0"),
     ])
     func badSetting(command: [String], variable: String, value: String) throws {
         let process = Process()
