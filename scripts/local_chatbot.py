@@ -20,14 +20,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_all(binary: str, **environment):
-    """Starts the chatbot (extra environment variables as keywords), waits until it is ready, and
-    yields (base URL, port, process, work folder); stops it with SIGTERM and removes the folder."""
+def serve_all(binary: str, data: str | None = None, **environment):
+    """Starts the chatbot (extra environment variables as keywords) over `data` (default: a copy of
+    data/), waits until it is ready, and yields (base URL, port, process, work folder); stops it
+    with SIGTERM and removes the folder."""
     work = tempfile.mkdtemp(prefix="guiche-local-")
-    shutil.copytree(os.path.join(ROOT, "data"), os.path.join(work, "data"))
+    if data is None:
+        data = os.path.join(work, "data")
+        shutil.copytree(os.path.join(ROOT, "data"), data)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DATA_DIR=os.path.join(work, "data"), RAG_DB_DIR=os.path.join(work, "db"),
+    env = dict(os.environ, DATA_DIR=data, RAG_DB_DIR=os.path.join(work, "db"),
                LOGS_DIR=os.path.join(work, "logs"), N_THREADS="2", LOG_LEVEL="warning", **environment)
     errors = os.path.join(work, "server.err")
     server = subprocess.Popen([binary, "serve", "all", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
