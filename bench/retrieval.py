@@ -8,7 +8,11 @@ embeddings (200 topics), seeded; queries are perturbed members of random topics.
   - load: Guichê reads the store back into its in-memory exact index (what a restart costs);
   - query: one query at a time, k = 10, latency p50/p99; FAISS pinned to one thread;
   - recall@10 against FAISS (exact): Guichê must be 1.0 (ties within 1e-5 count as equal);
-    ChromaDB's HNSW is approximate.
+    ChromaDB's HNSW is approximate;
+  - PostgreSQL + pgvector (the replicated store's engine; scripts/postgres_server.py starts it):
+    COPY into a `vector(384)` column, then `ORDER BY embedding <#> q LIMIT 10` exact (no index) and
+    with an HNSW index (`vector_ip_ops`, m 16, ef_construction 64, ef_search 40: pgvector's
+    defaults), whose build time is reported as its store time.
 Systems alternate within each run; medians over runs. Prints a JSON summary to stdout.
 """
 
@@ -99,6 +103,34 @@ def run_chroma(vectors: np.ndarray, queries: np.ndarray, folder: str) -> dict:
     return {"store_s": store_s, "latencies_ms": latencies, "results": results}
 
 
+def run_pgvector(vectors: np.ndarray, queries: np.ndarray, url: str, hnsw: bool) -> dict:
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        connection.execute("DROP TABLE IF EXISTS bench")
+        connection.execute(f"CREATE TABLE bench (id int PRIMARY KEY, embedding vector({DIM}))")
+        started = time.perf_counter()
+        with connection.cursor().copy("COPY bench (id, embedding) FROM STDIN") as copy:
+            for row, vector in enumerate(vectors):
+                copy.write_row((row, "[" + ",".join(f"{x:.9g}" for x in vector) + "]"))
+        if hnsw:
+            connection.execute("CREATE INDEX ON bench USING hnsw (embedding vector_ip_ops)")
+        connection.execute("ANALYZE bench")
+        store_s = time.perf_counter() - started
+        literal = ["[" + ",".join(f"{x:.9g}" for x in q) + "]" for q in queries]
+        query = "SELECT id FROM bench ORDER BY embedding <#> %s::vector LIMIT 10"
+        for q in literal[:3]:
+            connection.execute(query, (q,)).fetchall()
+        latencies, results = [], []
+        for q in literal:
+            started = time.perf_counter()
+            rows = connection.execute(query, (q,)).fetchall()
+            latencies.append((time.perf_counter() - started) * 1000)
+            results.append([r[0] for r in rows])
+        connection.execute("DROP TABLE bench")
+    return {"store_s": store_s, "latencies_ms": latencies, "results": results}
+
+
 def recall(results, exact, exact_scores, vectors, queries) -> float:
     """Share of FAISS's top 10 found; a miss whose score ties FAISS's 10th (within 1e-5) counts."""
     hits = 0
@@ -117,25 +149,44 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-chroma", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args()
     summary = {}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    postgres_folder = os.path.join(root, ".build", "bench-postgres")
+    url = None
+    if not args.no_postgres:
+        url = subprocess.run([sys.executable, os.path.join(root, "scripts", "postgres_server.py"), "start", postgres_folder],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        measure(args, summary, url)
+    finally:
+        if url:
+            subprocess.run([sys.executable, os.path.join(root, "scripts", "postgres_server.py"), "stop", postgres_folder], check=False)
+    report(args, summary)
+    return 0
+
+
+def measure(args, summary: dict, url: str | None):
     for size in (int(s) for s in args.sizes.split(",")):
         vectors, queries = make_data(size, args.queries, seed=size)
-        runs = {"guiche": [], "faiss": [], "chroma": []}
+        runs = {"guiche": [], "faiss": [], "chroma": [], "pgvector": [], "pgvector_hnsw": []}
         for run in range(args.runs):
             folder = tempfile.mkdtemp(prefix="guiche-retrieval-")
             try:
-                order = ["guiche", "faiss", "chroma"] if run % 2 == 0 else ["chroma", "faiss", "guiche"]
-                for system in order:
-                    if system == "chroma" and args.no_chroma:
+                order = ["guiche", "faiss", "chroma", "pgvector", "pgvector_hnsw"]
+                for system in order if run % 2 == 0 else reversed(order):
+                    if system == "chroma" and args.no_chroma or system.startswith("pgvector") and not url:
                         continue
                     if system == "guiche":
                         runs[system].append(run_guiche(args.binary, vectors, queries, folder))
                     elif system == "faiss":
                         runs[system].append(run_faiss(vectors, queries))
-                    else:
+                    elif system == "chroma":
                         runs[system].append(run_chroma(vectors, queries, folder))
+                    else:
+                        runs[system].append(run_pgvector(vectors, queries, url, hnsw=system == "pgvector_hnsw"))
                     print(f"size {size} run {run + 1}/{args.runs}: {system} done", file=sys.stderr, flush=True)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -153,12 +204,16 @@ def main() -> int:
             if "load_s" in measured[0]:
                 entry[system]["load_s"] = float(np.median([m["load_s"] for m in measured]))
         summary[str(size)] = entry
+
+
+def report(args, summary: dict):
     if args.json:
         print(json.dumps({"dimensions": DIM, "k": K, "queries": args.queries, "runs": args.runs, "sizes": summary}, indent=1))
-        return 0
+        return
     print(f"| vectors | system | store | load into memory | query p50 | query p99 | recall@10 vs FAISS | p50 / FAISS | store / ChromaDB |")
     print("|---|---|---|---|---|---|---|---|---|")
-    names = {"guiche": "Guichê (SQLite + exact SIMD)", "faiss": "FAISS IndexFlatIP, 1 thread", "chroma": "ChromaDB PersistentClient (HNSW)"}
+    names = {"guiche": "Guichê (SQLite + exact SIMD)", "faiss": "FAISS IndexFlatIP, 1 thread", "chroma": "ChromaDB PersistentClient (HNSW)",
+             "pgvector": "PostgreSQL + pgvector, exact", "pgvector_hnsw": "PostgreSQL + pgvector, HNSW (store = COPY + index build)"}
     for size, entry in summary.items():
         for system, m in entry.items():
             load = f"{m['load_s']:.3f} s" if "load_s" in m else "—"
@@ -167,7 +222,6 @@ def main() -> int:
             print(f"| {int(size):,} | {names[system]} | {m['store_s']:.3f} s | {load} | {m['p50_ms']:.3f} ms | {m['p99_ms']:.3f} ms | "
                   f"{m['recall_at_10']:.4f} | {p50_ratio:.2f}× | {store_ratio} |")
     print(f"\ndimension {DIM}, k = {K}, {args.queries} queries one at a time, medians of {args.runs} run(s)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""A burst of /chat requests against a deployed Guichê, killing a generator replica during it.
+"""A burst of /chat requests against a deployed Guichê, killing a replica during it.
 
-Usage: swarm_burst.py URL COUNT CONCURRENCY KILL_AFTER_SECONDS KILL_COMMAND...
+Usage: swarm_burst.py URL[,URL...] COUNT CONCURRENCY KILL_AFTER_SECONDS KILL_COMMAND...
 
-Sends COUNT requests (CONCURRENCY at a time) to URL/chat, runs KILL_COMMAND once KILL_AFTER_SECONDS
-have passed (while requests are in flight), and exits 1 unless every request got HTTP 200 with a
-non-empty answer and sources. Prints one line per request and a summary.
+Sends COUNT requests (CONCURRENCY at a time) to URL/chat — with several URLs (rag replicas), spread
+over them, a request whose connection fails retried once on the next one, as a client behind a
+load balancer would — runs KILL_COMMAND once KILL_AFTER_SECONDS have passed (while requests are in
+flight), and exits 1 unless every request got HTTP 200 with a non-empty answer and sources. Prints
+one line per request and a summary.
 """
 
 import concurrent.futures
@@ -28,10 +30,15 @@ completed = 0
 completed_lock = threading.Lock()
 
 
-def ask(url: str, index: int) -> tuple[int, int, float, str]:
+def ask(urls: list[str], index: int) -> tuple[int, int, float, str]:
     global completed
     try:
-        return send(url, index)
+        first = urls[index % len(urls)]
+        result = send(first, index)
+        if result[1] == 0 and len(urls) > 1:  # the connection failed: once more, on the next replica
+            retried = send(urls[(index + 1) % len(urls)], index)
+            return retried[0], retried[1], retried[2], f"(retried after {result[3][:60]}) {retried[3]}"
+        return result
     finally:
         with completed_lock:
             completed += 1
@@ -59,7 +66,7 @@ def send(url: str, index: int) -> tuple[int, int, float, str]:
 
 
 def main() -> int:
-    url, count, concurrency, kill_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    urls, count, concurrency, kill_after = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     kill_command = sys.argv[5:]
     started = time.monotonic()
     killed = threading.Event()
@@ -70,7 +77,7 @@ def main() -> int:
         with completed_lock:
             in_flight_at_kill.append(count - completed)
         result = subprocess.run(kill_command, capture_output=True, text=True)
-        print(f"[{time.monotonic() - started:6.1f}s] killed a generator replica: {' '.join(kill_command)} -> "
+        print(f"[{time.monotonic() - started:6.1f}s] killed a replica: {' '.join(kill_command)} -> "
               f"rc={result.returncode} {result.stdout.strip()} {result.stderr.strip()}", flush=True)
         killed.set()
 
@@ -78,7 +85,7 @@ def main() -> int:
     killer.start()
     failures = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for index, status, elapsed, text in pool.map(lambda i: ask(url, i), range(count)):
+        for index, status, elapsed, text in pool.map(lambda i: ask(urls, i), range(count)):
             ok = status == 200
             failures += 0 if ok else 1
             print(f"[{time.monotonic() - started:6.1f}s] request {index + 1:2d}: {'ok ' if ok else 'FAILED'} "
@@ -86,7 +93,7 @@ def main() -> int:
     killer.join()
     unfinished = in_flight_at_kill[0] if in_flight_at_kill else 0
     print(f"burst: {count - failures}/{count} requests succeeded in {time.monotonic() - started:.1f}s; "
-          f"a generator replica was killed with {unfinished} requests unfinished", flush=True)
+          f"a replica was killed with {unfinished} requests unfinished", flush=True)
     return 0 if failures == 0 and killed.is_set() and unfinished > 0 else 1
 
 
