@@ -53,11 +53,14 @@ let package = Package(
             name: "DocumentIngestion",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        /// Dot products of a query with many vectors, dispatched at run time to AVX-512F, AVX2 + FMA
+        /// or portable C.
+        .target(name: "CVectorMath", cSettings: [.unsafeFlags(["-O3"])]),
         /// The RAG core: index store (SQLite through GRDB), folder sync, hybrid retrieval, answers.
         .target(
             name: "RAGCore",
             dependencies: [
-                "LlamaRuntime", "DocumentIngestion",
+                "LlamaRuntime", "DocumentIngestion", "CVectorMath",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "RAGCoreTests",
             dependencies: [
-                "RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport", "PostgresStore",
+                "RAGCore", "DocumentIngestion", "LlamaRuntime", "TestSupport", "PostgresStore", "CVectorMath",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
