@@ -211,6 +211,14 @@ public final class PostgresIndexStore: IndexStore {
         return VectorSnapshot(ids: ids, dimensions: dimensions, values: values)
     }
 
+    public func vectors(ids: [Int64]) async throws -> [Int64: [Float]] {
+        guard !ids.isEmpty else { return [:] }
+        var vectors: [Int64: [Float]] = [:]
+        let rows = try await client.query("SELECT id, embedding::real[] FROM \(unescaped: schema).chunk WHERE id = ANY(\(ids))", logger: logger)
+        for try await (id, vector) in rows.decode((Int64, [Float]).self) { vectors[id] = vector }
+        return vectors
+    }
+
     public func chunks(ids: [Int64]) async throws -> [IndexedChunk] {
         guard !ids.isEmpty else { return [] }
         let found = try await indexedChunks("\(unescaped: selectChunks) WHERE chunk.id = ANY(\(ids))")

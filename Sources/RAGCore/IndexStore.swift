@@ -96,6 +96,8 @@ public protocol IndexStore: Sendable {
     func replace(_ document: StoredDocument, chunks: [NewChunk]) async throws
     func remove(documentPath: String) async throws
     func vectors() async throws -> VectorSnapshot
+    /// The vectors of the chunks `ids` (those that exist).
+    func vectors(ids: [Int64]) async throws -> [Int64: [Float]]
     func chunks(ids: [Int64]) async throws -> [IndexedChunk]
     /// The chunks of the document at `documentPath`, in order (none when it is not indexed).
     func chunks(documentPath: String) async throws -> [IndexedChunk]

@@ -18,7 +18,8 @@ public struct IngestReport: Sendable, Codable, Equatable {
     /// Files and folders under the data folder that were not read, with why (an unsupported file
     /// type, a folder that cannot be listed).
     public var skipped: [Failure] = []
-    /// Chunks embedded by this sync.
+    /// Chunks embedded by this sync (a changed document's chunks whose embedded text is unchanged
+    /// keep their vectors and are not counted).
     public var chunksEmbedded = 0
     /// The embedding model changed, so every document was embedded again.
     public var fullReembed = false
@@ -173,12 +174,25 @@ public actor Indexer {
             let document = try await DocumentLoader.loadOffActor(url, path: path)
             let title = document.title
             let chunks = chunker.chunk(document)
-            let vectors = try await embed(chunks, title: title)
+            let texts = chunks.map { embeddingText($0.text, location: $0.location, context: $0.context, title: title) }
+            // A changed document keeps the vectors of the units whose embedded text did not change.
+            var known: [String: [Float]] = [:]
+            if previous != nil {
+                let old = try await store.chunks(documentPath: path)
+                let vectors = try await store.vectors(ids: old.map(\.id))
+                for chunk in old {
+                    known[embeddingText(chunk.text, location: chunk.location, context: chunk.context, title: chunk.documentTitle)] = vectors[chunk.id]
+                }
+            }
+            let missing = texts.indices.filter { known[texts[$0]] == nil }
+            let embedded = try await embed(missing.map { texts[$0] })
+            for (index, vector) in zip(missing, embedded) { known[texts[index]] = vector }
+            let vectors = texts.map { known[$0]! }
             try await store.replace(
                 StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
                                chunkCount: chunks.count, indexedAt: Date()),
                 chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1, documentTitle: title) })
-            report.chunksEmbedded += chunks.count
+            report.chunksEmbedded += missing.count
             if previous == nil { report.added.append(path) } else { report.updated.append(path) }
             logger.info("indexed", metadata: ["document": "\(path)", "chunks": "\(chunks.count)"])
         } catch let error as LoadError {
@@ -214,20 +228,21 @@ public actor Indexer {
     /// The texts that may be embedded for a chunk, richest first: its document and location, the
     /// opening of the units it belongs to, then its text without the portal's annotations
     /// (contextual retrieval); the same without the context; the text alone.
-    static func embeddingTexts(_ chunk: Chunk, title: String) -> [String] {
-        let heading = chunk.location.isEmpty ? title : "\(title) — \(chunk.location)"
-        let text = LegalAnnotations.strip(chunk.text)
+    static func embeddingTexts(_ text: String, location: String, context: String?, title: String) -> [String] {
+        let heading = location.isEmpty ? title : "\(title) — \(location)"
+        let text = LegalAnnotations.strip(text)
         var texts = [heading + "\n" + text, text]
-        if let context = chunk.context { texts.insert(heading + "\n" + context + "\n" + text, at: 0) }
+        if let context { texts.insert(heading + "\n" + context + "\n" + text, at: 0) }
         return texts
     }
 
-    private func embed(_ chunks: [Chunk], title: String) async throws -> [[Float]] {
-        // The richest text that fits the model's window.
-        let texts = chunks.map { chunk in
-            let candidates = Self.embeddingTexts(chunk, title: title)
-            return candidates.first { (try? embedding.documentTokenCount($0)) ?? Int.max <= embedding.maxInputTokens } ?? candidates.last!
-        }
+    /// The richest of a chunk's `embeddingTexts` that fits the model's window: what is embedded.
+    func embeddingText(_ text: String, location: String, context: String?, title: String) -> String {
+        let candidates = Self.embeddingTexts(text, location: location, context: context, title: title)
+        return candidates.first { (try? embedding.documentTokenCount($0)) ?? Int.max <= embedding.maxInputTokens } ?? candidates.last!
+    }
+
+    private func embed(_ texts: [String]) async throws -> [[Float]] {
         var vectors: [[Float]] = []
         for start in stride(from: 0, to: texts.count, by: batchSize) {
             vectors += try await embedding.embed(Array(texts[start..<min(start + batchSize, texts.count)]), kind: .document)

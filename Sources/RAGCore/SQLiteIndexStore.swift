@@ -180,6 +180,20 @@ public final class SQLiteIndexStore: IndexStore {
         }
     }
 
+    public func vectors(ids: [Int64]) async throws -> [Int64: [Float]] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.read { db in
+            var vectors: [Int64: [Float]] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, vector FROM chunk WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
+            while let row = try rows.next() {
+                let data: Data = row["vector"]
+                vectors[row["id"]] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            }
+            return vectors
+        }
+    }
+
     public func chunks(ids: [Int64]) async throws -> [IndexedChunk] {
         guard !ids.isEmpty else { return [] }
         let found = try await indexedChunks(where: "chunk.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", StatementArguments(ids))
