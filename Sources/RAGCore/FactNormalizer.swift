@@ -39,7 +39,8 @@ public enum FactNormalizer {
     ]
 
     /// Runs of number words ("cento e vinte", "dois mil e quinhentos") as one number. "um"/"uma"
-    /// alone stay words ("uma vez" is not a figure worth comparing), unless followed by "mil".
+    /// alone stay words ("uma vez" is not a figure worth comparing), unless followed by "mil" or
+    /// following "1".
     static func numbersFromWords(_ tokens: [String]) -> [String] {
         var result: [String] = []
         var index = 0
@@ -65,7 +66,8 @@ public enum FactNormalizer {
                     break
                 }
             }
-            let lone = consumed == index + 1 && ["um", "uma"].contains(tokens[index])
+            // … except right after "1": "1 (um) ano" is the number written twice, as "30 (trinta) dias" is.
+            let lone = consumed == index + 1 && ["um", "uma"].contains(tokens[index]) && result.last != "1"
             if sawNumber && consumed > index && !lone {
                 result.append(String(total + group))
                 index = consumed

@@ -57,6 +57,9 @@ struct EvalScoringTests {
         ("65 anos", "60 anos", false),
         ("o prazo é de 130 dias", "30 dias", false),
         ("uma vez por ano", "1 vez", false),
+        ("reclusão de 1 (um) a 4 (quatro) anos", "1 a 4 anos", true),
+        ("com antecedência mínima de 1 (um) ano", "1 ano", true),
+        ("o benefício mensal de 1 (um) salário mínimo", "1 salário mínimo", true),
     ])
     func facts(answer: String, fact: String, present: Bool) {
         #expect(FactNormalizer.contains(answer, fact: fact) == present, "\(FactNormalizer.words(answer)) vs \(FactNormalizer.words(fact))")
