@@ -28,8 +28,8 @@ public final class PostgresIndexStore: IndexStore {
         "guiche_" + String(collection.lowercased().map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" ? $0 : "_" })
     }
 
-    /// Creates or brings up to date the collection's schema: named, frozen migrations, each in a
-    /// transaction under an advisory lock, so replicas starting together migrate once.
+    /// Creates or brings up to date the collection's schema (`PostgresMigrator`: named, frozen
+    /// migrations in one transaction under an advisory lock, so replicas starting together migrate once).
     public func migrate() async throws {
         try await PostgresMigrator(schema: schema).migrate(client: client, logger: logger)
     }
@@ -100,7 +100,7 @@ public final class PostgresIndexStore: IndexStore {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("DELETE FROM \(unescaped: s).document", logger: logger)
             try await connection.query("DELETE FROM \(unescaped: s).collection", logger: logger)
-            // The vectors' column takes the model's dimensions (what an HNSW index needs).
+            // The vectors' column takes the model's dimensions: pgvector then refuses a vector of another size.
             try await connection.query(
                 "ALTER TABLE \(unescaped: s).chunk ALTER COLUMN embedding TYPE vector(\(unescaped: String(model.dimensions)))", logger: logger)
             try await connection.query(
