@@ -134,8 +134,10 @@ struct Chatbot {
     let embedder: Embedder
     let generator: Generator?
 
+    /// `recordingTextsTo`: a file that receives every document text embedded (`RecordingEmbedding`).
     static func make(
-        models: ModelSettings, rag: RAGSettings, store: any IndexStore, parallel: Int, logger: Logger, loadChatModel: Bool = true
+        models: ModelSettings, rag: RAGSettings, store: any IndexStore, parallel: Int, logger: Logger, loadChatModel: Bool = true,
+        recordingTextsTo textsPath: String? = nil
     ) throws -> Chatbot {
         let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let embedder = try Embedder(
@@ -150,8 +152,9 @@ struct Chatbot {
                 logger: logger)
             chatModel = model
         }
+        let local = LocalEmbedding(embedder: embedder)
         let knowledge = try rag.knowledgeBase(
-            store: store, embedding: LocalEmbedding(embedder: embedder),
+            store: store, embedding: try textsPath.map { try RecordingEmbedding(local, writingTo: $0) } ?? local,
             generation: generator.map { LocalGeneration(generator: $0) as any TextGeneration } ?? ChatModelNotLoaded(), logger: logger)
         return Chatbot(knowledge: knowledge, embeddingModel: embeddingModel, chatModel: chatModel, embedder: embedder, generator: generator)
     }
@@ -179,7 +182,7 @@ func describe(_ calibration: RefusalCalibration) -> String {
 func describe(_ report: IngestReport) -> String {
     var parts = ["\(report.added.count) added", "\(report.updated.count) updated", "\(report.removed.count) removed",
                  "\(report.unchanged.count) unchanged", "\(report.failed.count) failed", "\(report.skipped.count) skipped",
-                 "\(report.chunksEmbedded) chunks embedded"]
+                 "\(report.chunksEmbedded) chunks embedded (\(report.tokensEmbedded) tokens)"]
     if report.fullReembed { parts.append("full re-embed after a model change") }
     return parts.joined(separator: ", ")
 }
@@ -198,6 +201,9 @@ struct Ingest: AsyncParsableCommand {
     @Flag(help: "Remove the documents deleted from the folder even when they are most of the index (INGEST_MAX_REMOVED_SHARE).")
     var allowMassRemoval = false
 
+    @Option(help: "Also write every text embedded to this file, one JSON string per line (for benchmarks: bench/ingest).")
+    var embeddedTexts: String?
+
     func run() async throws {
         let config = try await GuicheConfiguration.load()
         var settings = try rag.resolve(config)
@@ -211,7 +217,11 @@ struct Ingest: AsyncParsableCommand {
         logger.logLevel = .warning  // the summary below reports what was indexed, failed and skipped
         let models = try models.resolve(config)
         try await settings.withStores(logger: logger) { stores in
-            try await ingest(Chatbot.make(models: models, rag: settings, store: stores.index, parallel: 1, logger: logger), document: document)
+            try await ingest(
+                Chatbot.make(
+                    models: models, rag: settings, store: stores.index, parallel: 1, logger: logger, loadChatModel: false,
+                    recordingTextsTo: embeddedTexts),
+                document: document)
         }
     }
 
@@ -234,6 +244,9 @@ struct Ingest: AsyncParsableCommand {
         for failure in report.failed { print("failed: \(failure.path): \(failure.reason)") }
         for skip in report.skipped { print("skipped: \(skip.path): \(skip.reason)") }
         print("\(describe(report)) in \(ContinuousClock.now - start)")
+        let timings = report.timings
+        print(String(format: "time: loading %.2f s, chunking %.2f s, embedding %.2f s, storing %.2f s",
+                     timings.loading, timings.chunking, timings.embedding, timings.storing))
     }
 }
 

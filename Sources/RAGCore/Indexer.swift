@@ -21,13 +21,31 @@ public struct IngestReport: Sendable, Codable, Equatable {
     /// Chunks embedded by this sync (a changed document's chunks whose embedded text is unchanged
     /// keep their vectors and are not counted).
     public var chunksEmbedded = 0
+    /// The embedding model's tokens in the texts embedded.
+    public var tokensEmbedded = 0
     /// The embedding model changed, so every document was embedded again.
     public var fullReembed = false
+    /// Where the sync's time went (indexed documents only).
+    public var timings = Timings()
+
+    /// Seconds spent reading and converting files, chunking them, embedding and storing.
+    public struct Timings: Sendable, Codable, Equatable {
+        public var loading = 0.0
+        public var chunking = 0.0
+        public var embedding = 0.0
+        public var storing = 0.0
+
+        enum CodingKeys: String, CodingKey {
+            case loading = "carregamento", chunking = "divisao", embedding = "embedding", storing = "gravacao"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case added, updated, removed, unchanged, failed, skipped
         case chunksEmbedded = "chunks_embedded"
+        case tokensEmbedded = "tokens_embedded"
         case fullReembed = "full_reembed"
+        case timings = "tempos_s"
     }
 }
 
@@ -171,10 +189,20 @@ public actor Indexer {
             return
         }
         do {
+            let clock = ContinuousClock()
+            var started = clock.now
+            func lap() -> Double {
+                let now = clock.now
+                defer { started = now }
+                let elapsed = now - started
+                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
             let document = try await DocumentLoader.loadOffActor(url, path: path)
+            report.timings.loading += lap()
             let title = document.title
             let chunks = chunker.chunk(document)
             let texts = chunks.map { embeddingText($0.text, location: $0.location, context: $0.context, title: title) }
+            report.timings.chunking += lap()
             // A changed document keeps the vectors of the units whose embedded text did not change.
             var known: [String: [Float]] = [:]
             if previous != nil {
@@ -188,10 +216,13 @@ public actor Indexer {
             let embedded = try await embed(missing.map { texts[$0] })
             for (index, vector) in zip(missing, embedded) { known[texts[index]] = vector }
             let vectors = texts.map { known[$0]! }
+            report.tokensEmbedded += missing.reduce(0) { $0 + ((try? embedding.documentTokenCount(texts[$1])) ?? 0) }
+            report.timings.embedding += lap()
             try await store.replace(
                 StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
                                chunkCount: chunks.count, indexedAt: Date()),
                 chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1, documentTitle: title) })
+            report.timings.storing += lap()
             report.chunksEmbedded += missing.count
             if previous == nil { report.added.append(path) } else { report.updated.append(path) }
             logger.info("indexed", metadata: ["document": "\(path)", "chunks": "\(chunks.count)"])
