@@ -43,7 +43,6 @@ public struct DatabaseURL: Sendable, Equatable {
     /// The connection pool's configuration for this URL.
     public func clientConfiguration() -> PostgresClient.Configuration {
         if let socketDirectory {
-            let port = self.port
             return .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
         }
         return .init(

@@ -90,7 +90,7 @@ extension EvidenceUnit {
                 units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent, level: level, list: parent))
                 lastAtLevel[level] = units.count - 1
                 for deeper in stride(from: level + 1, through: 13, by: 1) { lastAtLevel[deeper] = nil }
-            } else if let last = units.indices.last, units[last].level >= 10, line.firstMatch(of: Self.sanction) != nil {
+            } else if let last = units.indices.last, units[last].level >= 10, line.prefixMatch(of: Self.sanction) != nil {
                 // "Pena – reclusão, de 1 (um) a 4 (quatro) anos", "Infração – gravíssima;", "Penalidade – multa":
                 // part of the device it follows, quoted with it.
                 units[last].text += " " + line
@@ -109,13 +109,14 @@ extension EvidenceUnit {
     }
 
     /// A sanction line under a legal device: its penalty, infraction class or administrative measure.
-    nonisolated(unsafe) static let sanction = /^(?i:penas?|infração|penalidades?|medidas? administrativas?)\s*[–—:-]/
-    nonisolated(unsafe) static let sanctionInside = /\s(?i:penas?|infração|penalidades?|medidas? administrativas?)\s*[–—:-]/
+    nonisolated(unsafe) static let sanction = /(?i:penas?|infração|penalidades?|medidas? administrativas?)\s*[–—:-]/
 
     /// The unit's words before its sanction lines: what it states apart from the penalty (the
     /// "6 meses" of a prison term does not answer "de quanto em quanto tempo renovar?").
     public var textWithoutSanction: String {
-        text.firstMatch(of: Self.sanctionInside).map { String(text[..<$0.range.lowerBound]) } ?? text
+        // The first label that starts a word appended after the device's own words.
+        let start = text.matches(of: Self.sanction).first { $0.range.lowerBound > text.startIndex && text[text.index(before: $0.range.lowerBound)] == " " }
+        return start.map { String(text[..<text.index(before: $0.range.lowerBound)]) } ?? text
     }
 
     /// Words up to which a line outside legislation stays one unit.

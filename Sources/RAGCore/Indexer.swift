@@ -201,7 +201,8 @@ public actor Indexer {
             report.timings.loading += lap()
             let title = document.title
             let chunks = chunker.chunk(document)
-            let texts = chunks.map { embeddingText($0.text, location: $0.location, context: $0.context, title: title) }
+            let chosen = chunks.map { embeddingText($0.text, location: $0.location, context: $0.context, title: title) }
+            let texts = chosen.map(\.text)
             report.timings.chunking += lap()
             // A changed document keeps the vectors of the units whose embedded text did not change.
             var known: [String: [Float]] = [:]
@@ -209,14 +210,15 @@ public actor Indexer {
                 let old = try await store.chunks(documentPath: path)
                 let vectors = try await store.vectors(ids: old.map(\.id))
                 for chunk in old {
-                    known[embeddingText(chunk.text, location: chunk.location, context: chunk.context, title: chunk.documentTitle)] = vectors[chunk.id]
+                    known[embeddingText(chunk.text, location: chunk.location, context: chunk.context, title: chunk.documentTitle).text] =
+                        vectors[chunk.id]
                 }
             }
             let missing = texts.indices.filter { known[texts[$0]] == nil }
             let embedded = try await embed(missing.map { texts[$0] })
             for (index, vector) in zip(missing, embedded) { known[texts[index]] = vector }
             let vectors = texts.map { known[$0]! }
-            report.tokensEmbedded += missing.reduce(0) { $0 + ((try? embedding.documentTokenCount(texts[$1])) ?? 0) }
+            report.tokensEmbedded += missing.reduce(0) { $0 + chosen[$1].tokens }
             report.timings.embedding += lap()
             try await store.replace(
                 StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
@@ -267,10 +269,14 @@ public actor Indexer {
         return texts
     }
 
-    /// The richest of a chunk's `embeddingTexts` that fits the model's window: what is embedded.
-    func embeddingText(_ text: String, location: String, context: String?, title: String) -> String {
+    /// The richest of a chunk's `embeddingTexts` that fits the model's window — what is embedded —
+    /// with its size in tokens (prefix included; 0 when it cannot be counted).
+    func embeddingText(_ text: String, location: String, context: String?, title: String) -> (text: String, tokens: Int) {
         let candidates = Self.embeddingTexts(text, location: location, context: context, title: title)
-        return candidates.first { (try? embedding.documentTokenCount($0)) ?? Int.max <= embedding.maxInputTokens } ?? candidates.last!
+        for candidate in candidates {
+            if let tokens = try? embedding.documentTokenCount(candidate), tokens <= embedding.maxInputTokens { return (candidate, tokens) }
+        }
+        return (candidates.last!, (try? embedding.documentTokenCount(candidates.last!)) ?? 0)
     }
 
     private func embed(_ texts: [String]) async throws -> [[Float]] {
