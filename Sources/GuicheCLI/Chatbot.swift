@@ -148,7 +148,7 @@ struct Chatbot {
             let model = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
             generator = try Generator(
                 model: model,
-                configuration: .init(parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads),
+                configuration: models.generatorConfiguration(parallel: parallel),
                 logger: logger)
             chatModel = model
         }

@@ -35,6 +35,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Context tokens per conversation (MAX_CONTEXT_LENGTH, default 4096).")
     var maxContextLength: Int?
 
+    @Option(help: "llama.cpp's flash attention for the chat model: faster prompts, but a greedy answer may then change with concurrent requests or a cached prefix (GENERATOR_FLASH_ATTENTION, default false).")
+    var generatorFlashAttention: Bool?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let gpuLayers, gpuLayers < -1 { throw ValidationError("--gpu-layers must be -1 or more, got \(gpuLayers)") }
@@ -49,7 +52,8 @@ struct ModelOptions: ParsableArguments {
             modelsDirectory: modelsDirectory ?? config.string(forKey: "models.dir", default: "models"),
             threads: try threads ?? config.integer("n.threads", default: min(4, ProcessInfo.processInfo.activeProcessorCount)),
             gpuLayers: try gpuLayers ?? Int32(clamping: config.integer("n.gpu.layers", default: 0)),
-            maxContextLength: try maxContextLength ?? config.integer("max.context.length", default: 4096))
+            maxContextLength: try maxContextLength ?? config.integer("max.context.length", default: 4096),
+            generatorFlashAttention: try generatorFlashAttention ?? config.boolean("generator.flash.attention", default: false))
         guard settings.threads >= 1 else { throw ValidationError("N_THREADS must be at least 1, got \(settings.threads)") }
         guard settings.gpuLayers >= -1 else { throw ValidationError("N_GPU_LAYERS must be -1 or more, got \(settings.gpuLayers)") }
         guard settings.maxContextLength >= 64 else { throw ValidationError("MAX_CONTEXT_LENGTH must be at least 64, got \(settings.maxContextLength)") }
@@ -65,6 +69,8 @@ struct ModelSettings {
     var threads: Int
     var gpuLayers: Int32
     var maxContextLength: Int
+    /// Flash attention in the chat model's context (`Generator.Configuration.flashAttention`).
+    var generatorFlashAttention: Bool
 
     func embeddingModelPath() throws -> String {
         try ModelLocator.resolve(embeddingModel, in: "\(modelsDirectory)/embeddings")
@@ -76,6 +82,12 @@ struct ModelSettings {
 
     /// Chat models load without weight repacking (greedy answers stay independent of batching).
     var loadParameters: LlamaModel.Parameters { .init(gpuLayers: gpuLayers) }
+
+    /// The chat model's generator with `parallel` sequences.
+    func generatorConfiguration(parallel: Int, maxQueuedRequests: Int = 64) -> Generator.Configuration {
+        .init(parallelSequences: parallel, contextPerSequence: maxContextLength, threads: threads, maxQueuedRequests: maxQueuedRequests,
+              flashAttention: generatorFlashAttention)
+    }
     /// Embedding models load with llama.cpp's CPU weight repacking: much faster quantized matmuls,
     /// and vectors still match across batch compositions (cosine ≥ 0.9999, tested).
     var embeddingLoadParameters: LlamaModel.Parameters { .init(gpuLayers: gpuLayers, repackWeights: true) }

@@ -132,12 +132,10 @@ struct ServeGenerator: AsyncParsableCommand {
         guard queue >= 0 else { throw ValidationError("GENERATOR_QUEUE must be 0 or more, got \(queue)") }
         let logger = try listen.makeLogger(config, label: "guiche.generator", file: "generator-service.log", level: level)
         let model = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
-        let generator = try Generator(model: model, configuration: .init(
-            parallelSequences: parallel, contextPerSequence: models.maxContextLength, threads: models.threads,
-            maxQueuedRequests: queue), logger: logger)
+        let generator = try Generator(model: model, configuration: models.generatorConfiguration(parallel: parallel, maxQueuedRequests: queue), logger: logger)
         let settings = GeneratorServiceSettings(host: host, port: port)
         logger.info("generator service starting", metadata: [
-            "model": "\(model.path)", "parallel": "\(parallel)", "context_per_sequence": "\(generator.contextPerSequence)", "port": "\(settings.port)",
+            "model": "\(model.path)", "parallel": "\(parallel)", "flash_attention": "\(models.generatorFlashAttention)", "context_per_sequence": "\(generator.contextPerSequence)", "port": "\(settings.port)",
         ])
         let metrics = ServiceMetrics.bootstrappingMetricsSystem()
         try await Guiche.run(

@@ -21,8 +21,7 @@ struct Smoke: AsyncParsableCommand {
         write("embedding size: \(vector.count)")
 
         let chatModel = try LlamaModel(path: try models.chatModelPath(), parameters: models.loadParameters)
-        let generator = try Generator(model: chatModel, configuration: .init(
-            parallelSequences: 1, contextPerSequence: models.maxContextLength, threads: models.threads))
+        let generator = try Generator(model: chatModel, configuration: models.generatorConfiguration(parallel: 1))
         write("chat model: \(chatModel.name) (\(URL(fileURLWithPath: chatModel.path).lastPathComponent))")
         write("question: \(question)")
         write("answer: ", terminator: "")

@@ -63,6 +63,7 @@ struct ConfigurationDocsTests {
         (["serve", "embedding", "--port", "18999"], "SHUTDOWN_GRACE_SECONDS", "soon"),
         (["ingest"], "DATABASE_URL", "mysql://guiche@db/guiche"), (["ingest"], "DATABASE_URL", "postgres://guiche@db/guiche?sslmode=sometimes"),
         (["serve", "all", "--port", "18999"], "INDEX_REFRESH_SECONDS", "0"),
+        (["serve", "generator", "--port", "18999"], "GENERATOR_FLASH_ATTENTION", "sometimes"),
     ])
     func badSetting(command: [String], variable: String, value: String) throws {
         let process = Process()
