@@ -27,6 +27,19 @@ struct GeneratorTests {
         #expect(fresh.text == first.text)
     }
 
+    @Test("with flash attention (GENERATOR_FLASH_ATTENTION) the generator answers the same prompt, as deterministically")
+    func flashAttention() async throws {
+        let generator = try Generator(model: TestModels.chat, configuration: .init(
+            parallelSequences: 1, contextPerSequence: 1024, batchTokens: 256, threads: 2, flashAttention: true))
+        let first = try await generator.complete(messages: Self.question, parameters: .greedy(maxTokens: 16))
+        let second = try await generator.complete(messages: Self.question, parameters: .greedy(maxTokens: 16))
+        let plain = try await Self.makeGenerator(parallel: 1).complete(messages: Self.question, parameters: .greedy(maxTokens: 16))
+        #expect(first.summary.finishReason == .length && first.summary.usage.completionTokens == 16)
+        #expect(first.summary.usage.promptTokens == plain.summary.usage.promptTokens)
+        #expect(first.text.contains { $0.isLetter })
+        #expect(second.text == first.text)
+    }
+
     @Test("turn markers typed in a message are text, not special tokens: an injected turn does not take over")
     func injectedTurnMarkers() async throws {
         let generator = try Self.makeGenerator(parallel: 1)
