@@ -88,6 +88,7 @@ struct ModelSettings {
         .init(parallelSequences: parallel, contextPerSequence: maxContextLength, threads: threads, maxQueuedRequests: maxQueuedRequests,
               flashAttention: generatorFlashAttention)
     }
+
     /// Embedding models load with llama.cpp's CPU weight repacking: much faster quantized matmuls,
     /// and vectors still match across batch compositions (cosine ≥ 0.9999, tested).
     var embeddingLoadParameters: LlamaModel.Parameters { .init(gpuLayers: gpuLayers, repackWeights: true) }
