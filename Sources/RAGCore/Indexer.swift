@@ -1,5 +1,6 @@
 import DocumentIngestion
 import Foundation
+import LlamaRuntime
 import Logging
 import Synchronization
 
@@ -194,8 +195,7 @@ public actor Indexer {
             func lap() -> Double {
                 let now = clock.now
                 defer { started = now }
-                let elapsed = now - started
-                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                return (now - started).inMilliseconds / 1000
             }
             let document = try await DocumentLoader.loadOffActor(url, path: path)
             report.timings.loading += lap()
