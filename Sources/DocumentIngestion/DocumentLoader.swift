@@ -56,27 +56,36 @@ struct ContentError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// CSV rows rendered as "Header: value; Header: value", one row per paragraph.
+/// CSV rows rendered as "Header: value; Header: value", one row per paragraph, under the
+/// spreadsheet's title lines as a Markdown heading (see `TableText`).
 enum CSVText {
     static func render(_ text: String) throws -> String {
-        let rows = parse(text)
-        guard let header = rows.first, !header.isEmpty else { throw ContentError("empty CSV") }
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
-        var lines: [String] = []
-        for row in rows.dropFirst() where row.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            let fields = zip(names, row).compactMap { name, value -> String? in
-                let value = value.trimmingCharacters(in: .whitespaces)
-                return value.isEmpty ? nil : (name.isEmpty ? value : "\(name): \(value)")
+        let rows = parse(text).map { $0.map { $0.trimmingCharacters(in: .whitespaces) } }.filter { $0.contains { !$0.isEmpty } }
+        guard !rows.isEmpty else { throw ContentError("empty CSV") }
+        return TableText.lines(of: rows, header: TableText.headerIndex(of: rows) ?? 0).map { line in
+            switch line {
+            case .heading(let level, let text): String(repeating: "#", count: level) + " " + text
+            case .row(let text): text
             }
-            lines.append(fields.joined(separator: "; ") + ".")
-        }
-        return lines.joined(separator: "\n\n")
+        }.joined(separator: "\n\n")
     }
 
-    /// RFC 4180 with the delimiter (`;` in Brazilian spreadsheets, else `,`) taken from the header.
+    /// The delimiter (`;` in Brazilian spreadsheets, `,`, or a tab): the one that splits the first
+    /// lines into the same number of fields most often — a title line above the header has none,
+    /// and decimal commas ("880,41") vary from row to row.
+    static func delimiter(of text: String) -> Character {
+        let lines = text.split(separator: "\n").prefix(20)
+        func steadiness(_ delimiter: Character) -> (Int, Int) {
+            let counts = lines.map { $0.count { $0 == delimiter } }.filter { $0 > 0 }
+            let mode = Dictionary(grouping: counts, by: { $0 }).max { ($0.value.count, $0.key) < ($1.value.count, $1.key) }
+            return (mode?.value.count ?? 0, mode?.key ?? 0)
+        }
+        return [";", ",", "\t"].max { steadiness($0) < steadiness($1) } ?? ","
+    }
+
+    /// RFC 4180 fields, split at `delimiter(of:)`.
     static func parse(_ text: String) -> [[String]] {
-        let firstLine = text.prefix { $0 != "\n" }
-        let delimiter: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        let delimiter = delimiter(of: text)
         var rows: [[String]] = []
         var row: [String] = []
         var field = ""

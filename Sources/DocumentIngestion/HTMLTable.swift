@@ -20,7 +20,7 @@ enum HTMLTable {
         for match in innermostTable.matches(in: html, range: NSRange(location: 0, length: ns.length)) {
             guard let rendered = render(rows: rows(of: ns.substring(with: match.range(at: 1)))) else { continue }
             result += ns.substring(with: NSRange(location: last, length: match.range.location - last))
-            result += "<p>" + rendered + "</p>"
+            result += rendered
             last = match.range.location + match.range.length
         }
         return last == 0 ? html : result + ns.substring(from: last)
@@ -40,16 +40,18 @@ enum HTMLTable {
         }.filter { $0.contains { !$0.isEmpty } }
     }
 
-    /// Rows as "Header: value; …" paragraphs separated by `<p>`; nil for a layout table (one row,
-    /// one column, or cells holding whole passages).
+    /// Rows as "Header: value; …" paragraphs, title rows as headings nested under the page's own
+    /// (see `TableText`); nil for a layout table (no header row, no row under it, or cells
+    /// holding whole passages).
     static func render(rows: [[String]]) -> String? {
-        guard rows.count >= 2, let header = rows.first, header.filter({ !$0.isEmpty }).count >= 2 else { return nil }
+        guard let header = TableText.headerIndex(of: rows), rows.count > header + 1 else { return nil }
         let cells = rows.flatMap { $0 }
         guard cells.map(\.count).max() ?? 0 <= 400, cells.map(\.count).reduce(0, +) / max(1, cells.count) <= 160 else { return nil }
-        return rows.dropFirst().map { values in
-            zip(header + Array(repeating: "", count: max(0, values.count - header.count)), values).compactMap { name, value in
-                value.isEmpty ? nil : (name.isEmpty ? value : "\(name): \(value)")
-            }.joined(separator: "; ") + "."
-        }.joined(separator: "</p><p>")
+        return TableText.lines(of: rows, header: header).map { line in
+            switch line {
+            case .heading(let level, let text): "<h\(level + 4)>\(text)</h\(level + 4)>"
+            case .row(let text): "<p>\(text)</p>"
+            }
+        }.joined()
     }
 }

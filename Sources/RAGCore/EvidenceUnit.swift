@@ -46,7 +46,11 @@ extension EvidenceUnit {
         var listStart: Int?
 
         func citation() -> String {
-            guard let article else { return section.map { "\(source.documentTitle) — \($0)" } ?? source.documentTitle }
+            guard let article else {
+                // The document's title is often its first heading too (shortened in the location).
+                guard let section, !source.documentTitle.hasPrefix(section) else { return source.documentTitle }
+                return "\(source.documentTitle) — \(section)"
+            }
             var parts = [statute, article.replacingOccurrences(of: "Art.", with: "art.")]
             if let paragraph { parts.append(paragraph == "Parágrafo único" ? "parágrafo único" : paragraph) }
             if let inciso { parts.append(inciso) }

@@ -41,6 +41,40 @@ struct DocumentLoaderTests {
         #expect(document.pages[0].text == "Serviço: Renovação da CNH; Taxa (R$): 150,00; Prazo: 30 dias; úteis.\n\nServiço: Segunda via \"urgente\"; Taxa (R$): 80,00; Prazo: 5 dias.")
     }
 
+    @Test("a spreadsheet as published: title lines above the header become its heading, one-value lines head their rows")
+    func csvAsPublished() throws {
+        let scratch = try Scratch()
+        let text = """
+            MINISTÉRIO DOS TRANSPORTES;;;\r
+            Tabela de multas, atualizada em 2016;;;\r
+            ;;;\r
+            Código;Descrição;Gravidade;Valor (R$)\r
+            INFRAÇÕES GRAVÍSSIMAS;;;\r
+            501-0;Dirigir sem possuir CNH, PPD ou ACC;Gravíssima (3X);880,41\r
+            516-9;Dirigir sob a influência de álcool;Gravíssima (10X);2.934,70\r
+            INFRAÇÕES GRAVES;;;\r
+            518-5;Deixar de usar o cinto de segurança;Grave;195,23\r
+
+            """
+        let document = try scratch.load("multas.csv", Data(text.utf8))
+        #expect(document.pages[0].text == """
+            # MINISTÉRIO DOS TRANSPORTES – Tabela de multas, atualizada em 2016
+
+            ## INFRAÇÕES GRAVÍSSIMAS
+
+            Código: 501-0; Descrição: Dirigir sem possuir CNH, PPD ou ACC; Gravidade: Gravíssima (3X); Valor (R$): 880,41.
+
+            Código: 516-9; Descrição: Dirigir sob a influência de álcool; Gravidade: Gravíssima (10X); Valor (R$): 2.934,70.
+
+            ## INFRAÇÕES GRAVES
+
+            Código: 518-5; Descrição: Deixar de usar o cinto de segurança; Gravidade: Grave; Valor (R$): 195,23.
+            """)
+        // Commas inside values and a title line without delimiters do not fool the delimiter.
+        #expect(CSVText.delimiter(of: "Tabela, 2016\nA;B\n1,5;2,50\n3;4,25,1\n") == ";")
+        #expect(CSVText.delimiter(of: "Serviço,Taxa\nRenovação,\"135,50\"\nSegunda via,98\n") == ",")
+    }
+
     @Test("JSON is flattened to readable text; an exported chat transcript gives one paragraph per message")
     func json() throws {
         let scratch = try Scratch()

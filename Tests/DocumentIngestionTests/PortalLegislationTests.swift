@@ -35,6 +35,21 @@ struct PortalLegislationTests {
         #expect(text.contains("Infração: Avançar o sinal vermelho; Penalidade: multa; Pontos: 7."))
     }
 
+    @Test("a table's title row (one cell across the columns) is a heading, not its header")
+    func tableTitleRow() {
+        let page = """
+            <p>Art. 258. As infrações punidas com multa classificam-se em:</p>
+            <table><tr><td colspan="3">TABELA DE VALORES</td></tr>
+            <tr><th>Natureza</th><th>Valor (R$)</th><th>Pontos</th></tr>
+            <tr><td>Gravíssima</td><td>293,47</td><td>7</td></tr>
+            <tr><td>Leve</td><td>88,38</td><td>3</td></tr></table>
+            """
+        let text = HTMLText.render(page)
+        #expect(text.contains("##### TABELA DE VALORES\n\nNatureza: Gravíssima; Valor (R$): 293,47; Pontos: 7.\n\nNatureza: Leve; Valor (R$): 88,38; Pontos: 3."), "\(text)")
+        // A letterhead wrapped in a table stays text.
+        #expect(HTMLText.render("<table><tr><td>Presidência da República</td></tr><tr><td>Casa Civil</td></tr></table>") == "Presidência da República\n\nCasa Civil")
+    }
+
     @Test("an act's opening names it: kind, number, year and the name its ementa gives", arguments: [
         (["Presidência da República", "LEI Nº 8.069, DE 13 DE JULHO DE 1990.", "Dispõe sobre o Estatuto da Criança e do Adolescente e dá outras providências."],
          "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)"),

@@ -96,6 +96,12 @@ struct GroundedAnswerTests {
             "A CNH vence com o exame. Dirigir vencida é infração.", "Serviço: Segunda via; Taxa (R$): 98,70.",
         ])
         #expect(EvidenceUnit.units(of: guide, index: 0)[0].citation == "Renovação da CNH — Quando renovar")
+        // A unit under the title heading itself (its location shortens long headings) is cited by the title once.
+        let title = String(repeating: "Tabela de valores das multas de trânsito ", count: 3)
+        let table = RetrievedSource(
+            documentPath: "multas.csv", documentTitle: title, location: String(title.prefix(80)),
+            text: "# \(title)\nCódigo: 518-5; Valor (R$): 195,23.", similarity: 0.9, chunkIDs: [3], context: nil)
+        #expect(EvidenceUnit.units(of: table, index: 0).map(\.citation) == [title])
     }
 
     @Test("sanction lines are quoted with the device they follow; their figures answer only questions about sanctions")

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A table's rows (a CSV file, an HTML data table) as lines a reader and the chunker understand:
+/// each row one paragraph with every value named by its column — "Infração: Dirigir sem CNH;
+/// Valor (R$): 880,41." — so that a row read alone still says what its numbers are.
+///
+/// Spreadsheets as published carry lines that are not rows: title lines above the header
+/// ("MINISTÉRIO DOS TRANSPORTES", "Tabela de multas – 2016"), which become the table's heading, and
+/// lines of one value inside the table ("INFRAÇÕES GRAVÍSSIMAS", "Fonte: DENATRAN"), which head
+/// the rows below them. Headings give every row of a chunk its context, as sections do in a text.
+enum TableText {
+    enum Line: Equatable {
+        /// Level 1: the table's title; level 2: a group of rows.
+        case heading(level: Int, String)
+        case row(String)
+    }
+
+    /// The header is the first row filling at least two cells and half the widest row's; nil
+    /// when no row does (a one-column list, a layout table).
+    static func headerIndex(of rows: [[String]]) -> Int? {
+        let filled = rows.map { $0.count { !$0.isEmpty } }
+        let widest = filled.max() ?? 0
+        return filled.firstIndex { $0 >= max(2, (widest + 1) / 2) }
+    }
+
+    /// `rows` (cells trimmed; empty rows already left out) read under the header at `header`.
+    static func lines(of rows: [[String]], header: Int) -> [Line] {
+        let names = rows[header]
+        let title = rows[..<header].map { $0.filter { !$0.isEmpty }.joined(separator: " ") }.joined(separator: " – ")
+        var lines: [Line] = title.isEmpty ? [] : [.heading(level: 1, title)]
+        for values in rows[(header + 1)...] {
+            let filled = values.filter { !$0.isEmpty }
+            if filled.count == 1 && names.count { !$0.isEmpty } >= 3 && !(values.first ?? "").isEmpty {
+                lines.append(.heading(level: 2, filled[0]))
+                continue
+            }
+            let padded = names + Array(repeating: "", count: max(0, values.count - names.count))
+            let fields = zip(padded, values).compactMap { name, value in
+                value.isEmpty ? nil : (name.isEmpty ? value : "\(name): \(value)")
+            }
+            lines.append(.row(fields.joined(separator: "; ") + "."))
+        }
+        return lines
+    }
+}
