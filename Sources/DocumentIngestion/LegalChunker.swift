@@ -92,6 +92,12 @@ public struct LegalChunker: Sendable {
         }
         return [
             (1, regex(#"^(?:LIVRO|PARTE)\s+([IVXLCDM]+|\d+|[A-ZÇÃÉÊÍÓÔÚ]+)\b"#), { "Livro \(group($0, $1, 1))" }),
+            // An act's annex ("ANEXO I", "ANEXO ÚNICO", "ANEXO"): capitals only, alone or before its
+            // name, so that "Anexo I desta Resolução" wrapped onto a new line stays a reference.
+            (1, regex(#"^ANEXO(?:\s+([IVXLCDM]+|\d+|ÚNICO|UNICO))?(?=\s*$|\s*[-–—:.(]|\s+[A-ZÀ-Ú]{2})"#, caseInsensitive: false), {
+                let number = group($0, $1, 1)
+                return number.isEmpty ? "Anexo" : "Anexo \(number == "UNICO" ? "ÚNICO" : number)"
+            }),
             (2, regex(#"^T[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Título \(group($0, $1, 1).uppercased())" }),
             (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Capítulo \(group($0, $1, 1).uppercased())" }),
             (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Seção \(group($0, $1, 1).uppercased())" }),
@@ -281,7 +287,11 @@ public struct LegalChunker: Sendable {
             if let current = open {
                 let sameUnit = current.pieces.last!.unit == piece.unit
                 let combined = countTokens((current.pieces.map(\.text) + [piece.text]).joined(separator: "\n"))
-                let startsNewUnit = !sameUnit && (current.tokens > tiny || piece.tokens > tiny)
+                // Tiny neighbours share a chunk only when both are articles or neither is: an act's
+                // opening is not its art. 1º, nor an annex its last article.
+                let first = current.pieces.first!.path
+                let startsNewUnit = !sameUnit
+                    && (current.tokens > tiny || piece.tokens > tiny || Self.isArticle(first) != Self.isArticle(piece.path) || first.isEmpty != piece.path.isEmpty)
                 if combined > size || startsNewUnit {
                     close()
                     if sameUnit && piece.isContinuation, let carried = carryOver(from: chunks.last!.text, unit: piece) {
@@ -302,6 +312,11 @@ public struct LegalChunker: Sendable {
         }
         close()
         return chunks
+    }
+
+    /// Whether a structural path runs through an article.
+    static func isArticle(_ path: [String]) -> Bool {
+        path.contains { $0.hasPrefix("Art.") }
     }
 
     /// Where a chunk spanning several units ends: the last unit's label, with its article when

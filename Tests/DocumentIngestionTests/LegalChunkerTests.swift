@@ -40,7 +40,8 @@ struct LegalChunkerTests {
         ("Parágrafo único. As informações", "Parágrafo único"), ("II - saber ler", "inciso II"),
         ("IV – de noções", "inciso IV"), ("a) fulano", "alínea a"), ("CAPÍTULO XIV", "Capítulo XIV"),
         ("TÍTULO II", "Título II"), ("Seção III", "Seção III"), ("## Renovação da CNH", "Renovação da CNH"),
-        ("## Art. 5º Todos", "Art. 5º"),
+        ("## Art. 5º Todos", "Art. 5º"), ("ANEXO I", "Anexo I"), ("ANEXO II - TABELA DE EXAMES", "Anexo II"), ("ANEXO ÚNICO", "Anexo ÚNICO"),
+        ("ANEXO", "Anexo"),
     ])
     func markers(line: String, label: String) {
         #expect(LegalChunker.marker(of: line)?.1 == label)
@@ -48,6 +49,7 @@ struct LegalChunkerTests {
 
     @Test("plain sentences are not mistaken for structure", arguments: [
         "O condutor deve renovar a CNH.", "Isso vale para o art. 147 também.", "Item importante: a taxa.", "Ia ao DETRAN - hoje",
+        "Anexo I desta Resolução.", "ANEXOS ao processo",
     ])
     func notMarkers(line: String) {
         #expect(LegalChunker.marker(of: line) == nil)
@@ -172,6 +174,25 @@ struct LegalChunkerTests {
         let chunks = LegalChunker(size: 100, overlap: 0, countTokens: wordCount)
             .chunk(LoadedDocument(path: "a.txt", format: .text, pages: [.init(number: nil, text: text)]))
         #expect(chunks.map(\.location) == ["Art. 1º – Art. 2º", "Art. 3º", "Art. 4º"])
+    }
+
+    @Test("an act's opening and its annexes keep chunks of their own, however tiny; an annex is not its last article")
+    func openingAndAnnexes() {
+        let text = """
+            RESOLUÇÃO CONTRAN Nº 789, DE 18 DE JUNHO DE 2020
+            Consolida normas sobre a formação de condutores.
+            CAPÍTULO I
+            DISPOSIÇÕES PRELIMINARES
+            Art. 1º Esta Resolução consolida normas.
+            Art. 30. Esta Resolução entra em vigor na data de sua publicação.
+            ANEXO I
+            ESTRUTURA CURRICULAR DOS CURSOS
+            1.1 Curso teórico-técnico: 45 (quarenta e cinco) horas aula.
+            """
+        let chunks = LegalChunker(size: 100, overlap: 0, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "r.txt", format: .text, pages: [.init(number: nil, text: text)]))
+        #expect(chunks.map(\.location) == ["", "Capítulo I – Disposições preliminares › Art. 1º – Art. 30", "Anexo I – Estrutura curricular dos cursos"])
+        #expect(chunks[2].text.contains("45 (quarenta e cinco) horas aula"))
     }
 
     @Test("in a PDF, a reference wrapped onto a new line is not a new paragraph")
