@@ -74,7 +74,7 @@ public struct EvidenceSelector: Sendable {
                 - Self.sourceRankPenalty * Double(candidates[i].source)
         }
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-        let chosen = Array(order.prefix(maxUnits))
+        let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
@@ -127,6 +127,24 @@ public struct EvidenceSelector: Sendable {
 
     private static let focusHeads: Set<String> = ["qual", "quais", "quanto", "quanta", "quantos", "quantas", "que"]
     private static let focusSkipped: Set<String> = ["o", "a", "os", "as", "e", "sao", "era", "foi", "um", "uma", "de", "do", "da"]
+
+    /// The first `count` candidates of `order` ([source, position] in `keys`) that bring something
+    /// new: a list item or a caput ending in ":" brings its whole list (see `readingOrder`), so a
+    /// second item of a list already chosen is passed over for the next unit elsewhere — "qual o
+    /// valor da multa por dirigir bêbado?" needs the infraction's article beside the table of values.
+    static func choose(order: [Int], keys: [[Int]], units: [[EvidenceUnit]], count: Int) -> [Int] {
+        var chosen: [Int] = []
+        var lists = Set<[Int]>()
+        for candidate in order where chosen.count < count {
+            let (source, position) = (keys[candidate][0], keys[candidate][1])
+            let unit = units[source][position]
+            if let list = unit.list ?? (unit.text.hasSuffix(":") ? position : nil) {
+                guard lists.insert([source, list]).inserted else { continue }
+            }
+            chosen.append(candidate)
+        }
+        return chosen
+    }
 
     /// Items of one list quoted at most, when a chosen unit belongs to it or introduces it.
     static let maxListItems = 12

@@ -97,7 +97,7 @@ extension EvidenceUnit {
             } else if let last = units.indices.last, units[last].level >= 10, line.prefixMatch(of: Self.sanction) != nil {
                 // "Pena – reclusão, de 1 (um) a 4 (quatro) anos", "Infração – gravíssima;", "Penalidade – multa":
                 // part of the device it follows, quoted with it.
-                units[last].text += " " + line
+                units[Self.sanctionOwner(after: last, in: units)].text += " " + line
             } else {
                 // A table row, a list item, a short paragraph is one unit; a long paragraph, its sentences.
                 let isItem = line.firstMatch(of: Self.listItem) != nil
@@ -110,6 +110,16 @@ extension EvidenceUnit {
             }
         }
         return units
+    }
+
+    /// The unit a sanction line after unit `last` belongs to: that device; but after an item of
+    /// a list none of whose earlier items had sanction lines of their own, the device introducing
+    /// the list — "Art. 252. Dirigir o veículo: I – com o braço do lado de fora; … VI – …;
+    /// Infração – média" punishes every item, where art. 181 gives each inciso its own.
+    static func sanctionOwner(after last: Int, in units: [EvidenceUnit]) -> Int {
+        guard let list = units[last].list else { return last }
+        let earlier = units.indices.filter { $0 != last && units[$0].list == list }
+        return !earlier.isEmpty && earlier.allSatisfy({ units[$0].textWithoutSanction == units[$0].text }) ? list : last
     }
 
     /// A sanction line under a legal device: its penalty, infraction class or administrative measure.

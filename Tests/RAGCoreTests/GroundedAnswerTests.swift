@@ -125,9 +125,49 @@ struct GroundedAnswerTests {
         #expect(units[0].text.hasSuffix("que determine dependência: Infração - gravíssima; Penalidade - multa (dez vezes) e suspensão do direito de dirigir por 12 (doze) meses; Medida administrativa - recolhimento do documento de habilitação e retenção do veículo."))
         #expect(units[0].textWithoutSanction == "Art. 165. Dirigir sob a influência de álcool ou de qualquer outra substância psicoativa que determine dependência:")
         #expect(units[1].textWithoutSanction == units[1].text)
+        // Sanction lines after the last of several incisos punish them all (art. 252); where each
+        // inciso has its own (art. 181), they stay with theirs.
+        let shared = RetrievedSource(
+            documentPath: "l9503.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 252 – Art. 181",
+            text: """
+                Art. 252. Dirigir o veículo:
+                I - com o braço do lado de fora;
+                II - transportando pessoas, animais ou volume à sua esquerda;
+                Infração - média;
+                Penalidade - multa.
+                Art. 181. Estacionar o veículo:
+                I - nas esquinas e a menos de cinco metros do bordo do alinhamento da via transversal:
+                Infração - média;
+                Penalidade - multa;
+                II - afastado da guia da calçada (meio-fio) de cinquenta centímetros a um metro:
+                Infração - leve;
+                Penalidade - multa;
+                """,
+            similarity: 0.9, chunkIDs: [4], context: nil)
+        #expect(EvidenceUnit.units(of: shared, index: 0).map(\.text) == [
+            "Art. 252. Dirigir o veículo: Infração - média; Penalidade - multa.", "I - com o braço do lado de fora;",
+            "II - transportando pessoas, animais ou volume à sua esquerda;", "Art. 181. Estacionar o veículo:",
+            "I - nas esquinas e a menos de cinco metros do bordo do alinhamento da via transversal: Infração - média; Penalidade - multa;",
+            "II - afastado da guia da calçada (meio-fio) de cinquenta centímetros a um metro: Infração - leve; Penalidade - multa;",
+        ])
         #expect(AskedFigure.asksAboutSanction("quem dirige bêbado pega quantos meses sem carteira?"))
         #expect(AskedFigure.asksAboutSanction("o que acontece com quem dirige depois de beber?"))
         #expect(!AskedFigure.asksAboutSanction("de quanto em quanto tempo tenho que renovar a CNH?"))
+    }
+
+    @Test("a list already chosen comes whole, so the next unit chosen comes from elsewhere")
+    func choiceSkipsChosenLists() {
+        let units = [[
+            EvidenceUnit(text: "Art. 258. As infrações classificam-se em:", citation: "art. 258", source: 0, level: 10),
+            EvidenceUnit(text: "I - gravíssima, R$ 293,47;", citation: "art. 258, I", source: 0, parent: 0, level: 12, list: 0),
+            EvidenceUnit(text: "II - grave, R$ 195,23;", citation: "art. 258, II", source: 0, parent: 0, level: 12, list: 0),
+        ], [
+            EvidenceUnit(text: "Art. 165. Dirigir sob a influência de álcool: Infração - gravíssima.", citation: "art. 165", source: 1, level: 10),
+        ]]
+        let keys = [[0, 0], [0, 1], [0, 2], [1, 0]]
+        // Scored best first: both items, then the caput introducing them, then art. 165.
+        #expect(EvidenceSelector.choose(order: [1, 2, 0, 3], keys: keys, units: units, count: 2) == [1, 3])
+        #expect(EvidenceSelector.choose(order: [3, 0, 1, 2], keys: keys, units: units, count: 3) == [3, 0])
     }
 
     @Test("the kind of figure a question asks for, and whether a passage states one")
