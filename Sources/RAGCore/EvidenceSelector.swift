@@ -38,12 +38,16 @@ public struct EvidenceSelector: Sendable {
     public let vocabulary: Vocabulary
     /// Units chosen (the devices introducing them come along and are not counted).
     public var maxUnits: Int
+    /// The strongest chosen units, which decide whether the evidence states the figure asked for:
+    /// the units quoted beyond them are context a paraphrase often needs (its device ranks fourth),
+    /// not grounds to answer.
+    static let decisiveUnits = 3
     /// Candidate units read from the sources, in retrieval order.
     static let maxCandidates = 64
     /// Words of a unit (with its introducing device) given to the embedding model.
     static let embeddedWords = 80
 
-    public init(embedding: any TextEmbedding, vocabulary: Vocabulary = .empty, maxUnits: Int = 3) {
+    public init(embedding: any TextEmbedding, vocabulary: Vocabulary = .empty, maxUnits: Int = 4) {
         self.embedding = embedding
         self.vocabulary = vocabulary
         self.maxUnits = maxUnits
@@ -80,7 +84,7 @@ public struct EvidenceSelector: Sendable {
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
-                lacksAskedFigure: asked != nil && !chosen.contains { states[$0] }))
+                lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] }))
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):
