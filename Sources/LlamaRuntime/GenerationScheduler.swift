@@ -12,6 +12,7 @@ final class GenerationScheduler: @unchecked Sendable {
     private let contextPerSequence: Int
     private let slots: [Slot]  // scheduler thread only
     private var lastStepDecoded = false  // scheduler thread only
+    private var admissions = 0  // scheduler thread only
     private let logger: Logger
 
     private let condition = NSCondition()
@@ -150,20 +151,14 @@ final class GenerationScheduler: @unchecked Sendable {
         probes.removeAll()
     }
 
-    /// Puts `request` into the idle slot whose cache shares the longest prefix with its prompt,
-    /// or copies a longer one from another slot.
+    /// Puts `request` into an idle slot (see `idleSlot(for:)`), or copies a longer prefix from
+    /// another slot.
     private func admit(_ request: GenerationRequest) {
         let prompt = request.promptTokens
-        var chosen: Slot?
-        var reusable = -1
-        for slot in slots where slot.isIdle {
-            let shared = configuration.reusePromptPrefix ? Self.commonPrefixLength(slot.cachedTokens, prompt) : 0
-            if shared > reusable {
-                chosen = slot
-                reusable = shared
-            }
-        }
-        guard let slot = chosen else { return }
+        guard let (slot, shared) = idleSlot(for: prompt) else { return }
+        var reusable = shared
+        admissions += 1
+        slot.lastAdmission = admissions
         // Another slot, idle or running, may hold a longer prefix of this prompt (the same
         // documents in a RAG prompt, concurrent variants of one question): copying its cells
         // costs a memory copy instead of recomputing the prefix.
@@ -200,6 +195,20 @@ final class GenerationScheduler: @unchecked Sendable {
         logger.debug("request admitted", metadata: [
             "sequence": "\(slot.sequence)", "prompt_tokens": "\(prompt.count)", "reused_tokens": "\(reused)",
         ])
+    }
+
+    /// The idle slot whose cache shares the longest prefix with `prompt`, when that prefix is
+    /// worth keeping (`minimumCopiedPrefix` tokens); otherwise an empty slot, else the one admitted
+    /// longest ago — as llama.cpp's server picks the least recently used slot — so that a prompt
+    /// sharing only a chat template's opening does not overwrite a cached prompt that a later
+    /// request, or concurrent variants of it, could still reuse or copy. With the prefix it shares.
+    private func idleSlot(for prompt: [Token]) -> (Slot, Int)? {
+        let idle = slots.filter(\.isIdle)
+        let shared = idle.map { configuration.reusePromptPrefix ? Self.commonPrefixLength($0.cachedTokens, prompt) : 0 }
+        guard let best = shared.indices.max(by: { shared[$0] < shared[$1] }) else { return nil }
+        if shared[best] >= Self.minimumCopiedPrefix { return (idle[best], shared[best]) }
+        let spare = idle.indices.min { (idle[$0].cachedTokens.isEmpty ? 0 : 1, idle[$0].lastAdmission) < (idle[$1].cachedTokens.isEmpty ? 0 : 1, idle[$1].lastAdmission) }!
+        return (idle[spare], shared[spare])
     }
 
     private func dropCancelledRequests() {

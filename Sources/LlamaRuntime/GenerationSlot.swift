@@ -33,6 +33,8 @@ final class Slot {
     let sequence: Int32
     /// Tokens whose KV cells are in the cache for this sequence, at positions 0..<count.
     var cachedTokens: [Token] = []
+    /// When the slot last took a request (the scheduler's count of admissions).
+    var lastAdmission = 0
     var state = State.idle
 
     init(sequence: Int32) { self.sequence = sequence }

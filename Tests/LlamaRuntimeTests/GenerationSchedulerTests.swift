@@ -165,6 +165,30 @@ struct GenerationSchedulerTests {
         #expect(executor.misplaced.isEmpty)
     }
 
+    @Test("a prompt sharing only a short opening takes a spare slot, so a cached prompt survives for its variants to copy")
+    func cachedPromptSurvivesUnrelatedOnes() async throws {
+        let executor = ScriptedExecutor(answer: [97], endless: true, stepTime: .milliseconds(1))
+        let scheduler = Self.scheduler(executor, parallel: 3, batch: 64)
+        defer { scheduler.shutdown() }
+        let template = Self.prompt(8, from: 500)  // a chat template's opening, shared by every prompt
+        let documents = template + Self.prompt(60)
+        _ = try await Completion(collecting: scheduler.submit(promptTokens: documents, parameters: .greedy(maxTokens: 2)))
+        // Another prompt with the same opening and other documents: it must not take (and
+        // overwrite) the slot holding the first one's cells.
+        let other = try await Completion(collecting: scheduler.submit(promptTokens: template + Self.prompt(60, from: 3000), parameters: .greedy(maxTokens: 2)))
+        #expect(other.summary.usage.cachedPromptTokens == 0)
+        // Three concurrent variants of the first prompt: one reuses its slot, the others copy it.
+        let variants = try await withThrowingTaskGroup(of: Completion.self) { group in
+            for suffix in [[7], [8], [9]] as [[Token]] {
+                group.addTask { try await Completion(collecting: scheduler.submit(promptTokens: documents + suffix, parameters: .greedy(maxTokens: 50))) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(variants.map(\.summary.usage.cachedPromptTokens).sorted() == [68, 68, 68])
+        #expect(executor.copies.count == 2)
+        #expect(executor.misplaced.isEmpty)
+    }
+
     @Test("a cancelled request ends within a step, frees its slot and its cells; the next one runs")
     func cancellation() async throws {
         let executor = ScriptedExecutor(answer: [97], endless: true, stepTime: .milliseconds(1))
