@@ -81,8 +81,10 @@ extension EvidenceUnit {
             case 12?: (inciso, alinea) = (marker!.1, nil)
             case 13?: alinea = marker!.1
             case let level? where LegalChunker.divisionLevels.contains(level):
-                // A heading is not evidence; it names what follows.
+                // A heading is not evidence; it names what follows, outside the article before it
+                // (an annex after the last article is not that article's text).
                 section = marker!.1
+                (article, paragraph, inciso, alinea) = (nil, nil, nil, nil)
                 listStart = nil
                 continue
             default: break

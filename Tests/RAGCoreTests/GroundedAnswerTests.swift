@@ -102,6 +102,14 @@ struct GroundedAnswerTests {
             documentPath: "multas.csv", documentTitle: title, location: String(title.prefix(80)),
             text: "# \(title)\nCódigo: 518-5; Valor (R$): 195,23.", similarity: 0.9, chunkIDs: [3], context: nil)
         #expect(EvidenceUnit.units(of: table, index: 0).map(\.citation) == [title])
+        // A source merged across a division: the annex after an act's last article is not that article.
+        let annex = RetrievedSource(
+            documentPath: "r789.htm", documentTitle: "Resolução CONTRAN nº 789/2020", location: "Capítulo I › Art. 30",
+            text: "Art. 30. Esta Resolução entra em vigor na data de sua publicação.\nANEXO I\nESTRUTURA CURRICULAR\n1.1.1 Carga horária: 45 (quarenta e cinco) horas aula.",
+            similarity: 0.9, chunkIDs: [5, 6], context: nil)
+        #expect(EvidenceUnit.units(of: annex, index: 0).map(\.citation) == [
+            "Resolução CONTRAN nº 789/2020, art. 30", "Resolução CONTRAN nº 789/2020 — Anexo I", "Resolução CONTRAN nº 789/2020 — Anexo I",
+        ])
     }
 
     @Test("sanction lines are quoted with the device they follow; their figures answer only questions about sanctions")
