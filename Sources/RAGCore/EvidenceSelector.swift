@@ -142,7 +142,7 @@ public struct EvidenceSelector: Sendable {
         for candidate in order where chosen.count < count {
             let (source, position) = (keys[candidate][0], keys[candidate][1])
             let unit = units[source][position]
-            if let list = unit.list ?? (unit.text.hasSuffix(":") ? position : nil) {
+            if let list = unit.listBelongedTo(at: position) {
                 guard lists.insert([source, list]).inserted else { continue }
             }
             chosen.append(candidate)
@@ -161,8 +161,7 @@ public struct EvidenceSelector: Sendable {
         for key in chosen {
             let (source, position) = (key[0], key[1])
             let unit = units[source][position]
-            let list = unit.list ?? (unit.text.hasSuffix(":") ? position : nil)
-            if let list {
+            if let list = unit.listBelongedTo(at: position) {
                 let items = units[source].indices.filter { units[source][$0].list == list }.prefix(maxListItems)
                 positions.formUnion(items.map { [source, $0] })
             }

@@ -124,6 +124,12 @@ extension EvidenceUnit {
         return !earlier.isEmpty && earlier.allSatisfy({ units[$0].textWithoutSanction == units[$0].text }) ? list : last
     }
 
+    /// The list the unit at `position` is an item of or introduces (a device ending in ":" before
+    /// its sanction lines: "Art. 252. Dirigir o veículo: Infração – média"), named as `list` is.
+    func listBelongedTo(at position: Int) -> Int? {
+        list ?? (textWithoutSanction.hasSuffix(":") ? position : nil)
+    }
+
     /// A sanction line under a legal device: its penalty, infraction class or administrative measure.
     nonisolated(unsafe) static let sanction = /(?i:penas?|infração|penalidades?|medidas? administrativas?)\s*[–—:-]/
 

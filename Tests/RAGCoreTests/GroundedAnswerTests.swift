@@ -158,6 +158,9 @@ struct GroundedAnswerTests {
             "I - nas esquinas e a menos de cinco metros do bordo do alinhamento da via transversal: Infração - média; Penalidade - multa;",
             "II - afastado da guia da calçada (meio-fio) de cinquenta centímetros a um metro: Infração - leve; Penalidade - multa;",
         ])
+        // The caput that took the sanction lines still introduces its list: chosen, it brings its incisos.
+        let sharedUnits = EvidenceUnit.units(of: shared, index: 0)
+        #expect(EvidenceSelector.readingOrder([[0, 0]], units: [sharedUnits]).map(\.text) == Array(sharedUnits.prefix(3)).map(\.text))
         #expect(AskedFigure.asksAboutSanction("quem dirige bêbado pega quantos meses sem carteira?"))
         #expect(AskedFigure.asksAboutSanction("o que acontece com quem dirige depois de beber?"))
         #expect(!AskedFigure.asksAboutSanction("de quanto em quanto tempo tenho que renovar a CNH?"))
