@@ -10,7 +10,16 @@ public enum AskedFigure: String, Sendable, CaseIterable {
     public static func asked(in question: String) -> AskedFigure? {
         let words = FactNormalizer.words(question)
         let text = " " + words.joined(separator: " ") + " "
-        func has(_ phrases: [String]) -> Bool { phrases.contains { text.contains(" \($0) ") } }
+        // A phrase followed by its figure ("idade máxima de 45", "o prazo de 30 dias") names what the
+        // question says, not what it asks: "pode botar idade máxima de 45?" asks yes or no.
+        func has(_ phrases: [String]) -> Bool {
+            phrases.contains { phrase in
+                text.ranges(of: " \(phrase) ").contains { range in
+                    let next = text[range.upperBound...].split(separator: " ").drop { $0 == "de" }.first
+                    return next?.first?.isNumber != true
+                }
+            }
+        }
         if has(["%", "percentual", "porcentagem", "pct"]) { return .percentage }
         if has(["quanto custa", "custa", "valor", "preco", "quanto pago", "quanto paga", "quanto e a taxa", "reais", "r"]) { return .amount }
         // "Qual a idade", not "menor de idade" or "terceira idade".

@@ -188,6 +188,11 @@ struct GroundedAnswerTests {
         #expect(AskedFigure.asked(in: "com quantos anos posso adotar?") == .age)
         #expect(AskedFigure.asked(in: "até quantos por cento pode ser descontado?") == .percentage)
         #expect(AskedFigure.asked(in: "menor de idade pode entrar no motel?") == nil)
+        // A figure the question states itself is not one it asks for.
+        #expect(AskedFigure.asked(in: "Tenho 61 anos, o edital pode botar idade máxima de 45?") == nil)
+        #expect(AskedFigure.asked(in: "o prazo de 30 dias para recorrer já venceu?") == nil)
+        #expect(AskedFigure.asked(in: "qual a idade máxima para o concurso?") == .age)
+        #expect(AskedFigure.asked(in: "Qual o valor do 13º do aposentado?") == .amount)
         #expect(AskedFigure.duration.isStated(in: "no prazo de trinta dias"))
         #expect(!AskedFigure.duration.isStated(in: "no prazo legal"))
         #expect(AskedFigure.amount.isStated(in: "Segunda via da CNH: R$ 98,70"))
