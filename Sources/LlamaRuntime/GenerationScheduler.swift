@@ -207,7 +207,8 @@ final class GenerationScheduler: @unchecked Sendable {
         let shared = idle.map { configuration.reusePromptPrefix ? Self.commonPrefixLength($0.cachedTokens, prompt) : 0 }
         guard let best = shared.indices.max(by: { shared[$0] < shared[$1] }) else { return nil }
         if shared[best] >= Self.minimumCopiedPrefix { return (idle[best], shared[best]) }
-        let spare = idle.indices.min { (idle[$0].cachedTokens.isEmpty ? 0 : 1, idle[$0].lastAdmission) < (idle[$1].cachedTokens.isEmpty ? 0 : 1, idle[$1].lastAdmission) }!
+        let staleness = { (index: Int) in (idle[index].cachedTokens.isEmpty ? 0 : 1, idle[index].lastAdmission) }
+        let spare = idle.indices.min { staleness($0) < staleness($1) }!
         return (idle[spare], shared[spare])
     }
 
