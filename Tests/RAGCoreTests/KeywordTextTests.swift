@@ -48,6 +48,10 @@ struct KeywordTextTests {
         #expect(vocabulary.rules.count > 80)
         #expect(vocabulary.expansion(of: "fiz o teste do bafômetro").contains("etilômetro"))
         #expect(vocabulary.expansion(of: "quanto custa a autoescola").contains("Centro de Formação de Condutores"))
+        #expect(vocabulary.expansion(of: "qual a nota minima pra passar na prova teorica?").contains("aproveitamento mínimo"))
+        #expect(vocabulary.expansion(of: "quem usa óculos precisa avisar no exame?").contains("lentes corretoras"))
+        #expect(vocabulary.rewrite("posso estacionar na calçada?") == "posso estacionar o veículo no passeio?")
+        #expect(vocabulary.rewrite("a calçada é do pedestre?") == "a passeio é do pedestre?")
     }
 }
 
