@@ -31,6 +31,11 @@ public enum AskedFigure: String, Sendable, CaseIterable {
         return nil
     }
 
+    /// Keyword terms of the words that ask for a figure or name its kind ("quanto custa", "o
+    /// valor", "a taxa", "o prazo", "quantos dias"): a table names its columns with them.
+    static let figureTerms = Set(KeywordText.terms(of: "custa custo custam valor valores preço taxa taxas pagar pago paga pagam reais real "
+        + "prazo prazos tempo dias dia meses mês anos ano horas idade percentual porcentagem número quantidade quantia"))
+
     /// Whether `question` asks about a sanction (a penalty, a fine, what happens to whoever does
     /// something): then the figures of sanction lines answer it.
     public static func asksAboutSanction(_ question: String) -> Bool {

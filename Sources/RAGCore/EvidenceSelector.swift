@@ -20,7 +20,8 @@ public struct EvidenceStrength: Sendable, Equatable, Codable {
     public var passageSimilarity: Float
     /// Share of the question's keyword weight found in the best unit (0…1).
     public var keywordSupport: Double
-    /// The question asks for a kind of figure (a duration, an amount …) and no chosen unit states one.
+    /// The question asks for a kind of figure (a duration, an amount …) and no decisive unit states
+    /// one (an amount, with something the question names).
     public var lacksAskedFigure: Bool
 
     enum CodingKeys: String, CodingKey {
@@ -80,11 +81,21 @@ public struct EvidenceSelector: Sendable {
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
+        // An amount is the price of something, and a table states many: the unit stating one must
+        // also name something the question names besides asking a price ("quanto custa o IPVA?"
+        // is not answered by another service's fee). Durations and ages are left to the kind
+        // alone: a law's device states them under a caput a paraphrase seldom shares a word with.
+        let subject = Set(KeywordQuery(question, vocabulary: vocabulary).terms).subtracting(AskedFigure.figureTerms)
+        func answersAsked(_ i: Int) -> Bool {
+            guard states[i] else { return false }
+            guard asked == .amount, !subject.isEmpty else { return true }
+            return !subject.isDisjoint(with: KeywordText.terms(of: withParents[i]))
+        }
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
-                lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] }))
+                lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains(where: answersAsked)))
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):

@@ -280,6 +280,22 @@ struct GroundedAnswerTests {
         #expect(generation.callCount == 0)
     }
 
+    @Test("an amount the documents state only for other things does not answer a price question")
+    func amountOfSomethingElse() async throws {
+        let generation = ScriptedGeneration("R$ 264.954,00")
+        let knowledge = try await Self.knowledge(generation)
+        // The sample fee table and the driving school's rules state amounts, none of these.
+        for question in ["quanto custa o IPVA de uma moto?", "quanto custa o emplacamento?"] {
+            let answer = try await knowledge.answerer.answer(question: question)
+            #expect(answer.refused, "\(question): \(answer.text)")
+            #expect(answer.evidence.strength.lacksAskedFigure)
+        }
+        #expect(generation.callCount == 0)
+        let category = try await knowledge.answerer.answer(question: "quanto custa mudar de categoria?")
+        #expect(!category.refused)
+        #expect(category.text.contains("289,00"), "\(category.text)")
+    }
+
     @Test("the README's quick-start questions are answered from the sample documents, extractively, with their facts")
     func quickStart() async throws {
         let knowledge = try await Self.knowledge(ScriptedGeneration(""), settings: .init(extractiveOnly: true))
