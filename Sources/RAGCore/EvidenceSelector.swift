@@ -73,7 +73,16 @@ public struct EvidenceSelector: Sendable {
         let keyword = keywordSupport(question: question, texts: withParents)
         let asked = AskedFigure.asked(in: question)
         let sanctionsCount = AskedFigure.asksAboutSanction(question)
-        let states = candidates.map { asked?.isStated(in: sanctionsCount ? $0.text : $0.textWithoutSanction) ?? false }
+        // An amount is the price of something, and a table states many: a unit states the amount
+        // asked only when it also names something the question names besides asking a price
+        // ("quanto custa o IPVA?" is not answered by another service's fee). Durations and ages
+        // go by their kind alone: a law's device states them under a caput a paraphrase seldom
+        // shares a word with.
+        let subject = Set(KeywordQuery(question, vocabulary: vocabulary).terms).subtracting(AskedFigure.figureTerms)
+        let states = candidates.indices.map { i in
+            guard let asked, asked.isStated(in: sanctionsCount ? candidates[i].text : candidates[i].textWithoutSanction) else { return false }
+            return asked != .amount || subject.isEmpty || !subject.isDisjoint(with: KeywordText.terms(of: withParents[i]))
+        }
         let scores = candidates.indices.map { i in
             Self.denseWeight * Double(dense[i]) + Self.keywordWeight * keyword[i] + (states[i] ? Self.figureWeight : 0)
                 - Self.sourceRankPenalty * Double(candidates[i].source)
@@ -81,21 +90,11 @@ public struct EvidenceSelector: Sendable {
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
-        // An amount is the price of something, and a table states many: the unit stating one must
-        // also name something the question names besides asking a price ("quanto custa o IPVA?"
-        // is not answered by another service's fee). Durations and ages are left to the kind
-        // alone: a law's device states them under a caput a paraphrase seldom shares a word with.
-        let subject = Set(KeywordQuery(question, vocabulary: vocabulary).terms).subtracting(AskedFigure.figureTerms)
-        func answersAsked(_ i: Int) -> Bool {
-            guard states[i] else { return false }
-            guard asked == .amount, !subject.isEmpty else { return true }
-            return !subject.isDisjoint(with: KeywordText.terms(of: withParents[i]))
-        }
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
-                lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains(where: answersAsked)))
+                lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] }))
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):
