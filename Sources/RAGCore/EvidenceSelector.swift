@@ -70,7 +70,9 @@ public struct EvidenceSelector: Sendable {
         }
         let vectors = try await embedding.embed(withParents.map(Self.opening), kind: .document)
         let dense: [Float] = vectors.map { vector in zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 } }
-        let keyword = keywordSupport(question: question, texts: withParents)
+        let questionTerms = KeywordQuery(question, vocabulary: vocabulary).terms
+        let termSets = withParents.map { Set(KeywordText.terms(of: $0)) }
+        let keyword = Self.keywordSupport(question: question, terms: questionTerms, termSets: termSets)
         let asked = AskedFigure.asked(in: question)
         let sanctionsCount = AskedFigure.asksAboutSanction(question)
         // An amount is the price of something, and a table states many: a unit states the amount
@@ -78,10 +80,10 @@ public struct EvidenceSelector: Sendable {
         // ("quanto custa o IPVA?" is not answered by another service's fee). Durations and ages
         // go by their kind alone: a law's device states them under a caput a paraphrase seldom
         // shares a word with.
-        let subject = Set(KeywordQuery(question, vocabulary: vocabulary).terms).subtracting(AskedFigure.figureTerms)
+        let subject = Set(questionTerms).subtracting(AskedFigure.figureTerms)
         let states = candidates.indices.map { i in
             guard let asked, asked.isStated(in: sanctionsCount ? candidates[i].text : candidates[i].textWithoutSanction) else { return false }
-            return asked != .amount || subject.isEmpty || !subject.isDisjoint(with: KeywordText.terms(of: withParents[i]))
+            return asked != .amount || subject.isEmpty || !subject.isDisjoint(with: termSets[i])
         }
         let scores = candidates.indices.map { i in
             Self.denseWeight * Double(dense[i]) + Self.keywordWeight * keyword[i] + (states[i] ? Self.figureWeight : 0)
@@ -112,14 +114,13 @@ public struct EvidenceSelector: Sendable {
         return words.count <= embeddedWords ? text : words.prefix(embeddedWords).joined(separator: " ")
     }
 
-    /// For each text, the share of the question's term weight it holds; a term weighs more the
-    /// fewer texts hold it (IDF over the candidates), a term no candidate holds weighs most, and
-    /// the question's focus ("quais *documentos*", "qual a *pena*") weighs `focusWeight` times.
-    func keywordSupport(question: String, texts: [String]) -> [Double] {
-        let query = KeywordQuery(question, vocabulary: vocabulary).terms
-        guard !query.isEmpty else { return texts.map { _ in 0 } }
-        let termSets = texts.map { Set(KeywordText.terms(of: $0)) }
-        let count = Double(texts.count)
+    /// For each text (given by its `termSets`), the share of the question's term weight (its
+    /// keyword `terms`) it holds; a term weighs more the fewer texts hold it (IDF over the
+    /// candidates), a term no candidate holds weighs most, and the question's focus ("quais
+    /// *documentos*", "qual a *pena*") weighs `focusWeight` times.
+    static func keywordSupport(question: String, terms query: [String], termSets: [Set<String>]) -> [Double] {
+        guard !query.isEmpty else { return termSets.map { _ in 0 } }
+        let count = Double(termSets.count)
         let focus = Self.focus(of: question)
         let weight = Dictionary(uniqueKeysWithValues: query.map { term in
             (term, log(1 + count / (1 + Double(termSets.count { $0.contains(term) }))) * (term == focus ? Self.focusWeight : 1))
