@@ -125,7 +125,9 @@ public struct EvidenceSelector: Sendable {
         let weight = Dictionary(uniqueKeysWithValues: query.map { term in
             (term, log(1 + count / (1 + Double(termSets.count { $0.contains(term) }))) * (term == focus ? Self.focusWeight : 1))
         })
-        let total = weight.values.reduce(0, +)
+        // Summed in the question's term order: a dictionary's order changes between processes, and so
+        // would the last bit of the share.
+        let total = query.reduce(0) { $0 + weight[$1]! }
         return termSets.map { terms in query.filter(terms.contains).reduce(0) { $0 + weight[$1]! } / total }
     }
 
