@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "LlamaRuntime",
             dependencies: [
-                "CLlama",
+                "CLlama", "CVectorMath",
                 .product(name: "Logging", package: "swift-log"),
             ],
             // script/bootstrap links .deps/include and .deps/lib to llama.cpp's headers and libraries, so a
@@ -54,7 +54,7 @@ let package = Package(
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         /// Dot products of a query with many vectors, dispatched at run time to AVX-512F, AVX2 + FMA
-        /// or portable C.
+        /// or portable C; the sparse head's encoder on top of them.
         .target(name: "CVectorMath", cSettings: [.unsafeFlags(["-O3"])]),
         /// The RAG core: index store (SQLite through GRDB), folder sync, hybrid retrieval, answers.
         .target(
@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "PostgresStore",
             dependencies: [
-                "RAGCore", "DocumentIngestion",
+                "RAGCore", "DocumentIngestion", "LlamaRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

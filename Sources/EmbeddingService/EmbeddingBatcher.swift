@@ -7,14 +7,17 @@ import Prometheus
 public actor EmbeddingBatcher {
     private struct Pending {
         var inputs: [Embedder.PreparedText]
-        var continuation: CheckedContinuation<[[Float]], any Error>
+        var continuation: CheckedContinuation<[TextVectors], any Error>
         var windows: Int { inputs.reduce(0) { $0 + $1.windows.count } }
     }
 
-    /// Vectors in the order of the texts, and the tokens the model read for them.
+    /// Vectors in the order of the texts (sparse ones too when the model has a sparse head), and
+    /// the tokens the model read for them.
     public struct Result: Sendable {
-        public var embeddings: [[Float]]
+        public var vectors: [TextVectors]
         public var tokens: Int
+
+        public var embeddings: [[Float]] { vectors.map(\.dense) }
     }
 
     public nonisolated let embedder: Embedder
@@ -34,11 +37,11 @@ public actor EmbeddingBatcher {
         self.queueDepth = metrics?.makeGauge(name: "embedding_queue_depth")
     }
 
-    /// Embeds `texts` (validated first, so a bad text fails only its own request).
-    public func embed(_ texts: [String]) async throws -> Result {
-        let inputs = try embedder.prepare(texts)
-        if inputs.isEmpty { return Result(embeddings: [], tokens: 0) }
-        let vectors: [[Float]] = try await withCheckedThrowingContinuation { continuation in
+    /// Embeds `texts`, each after `prefix` (validated first, so a bad text fails only its own request).
+    public func embed(_ texts: [String], prefix: String = "") async throws -> Result {
+        let inputs = try embedder.prepare(texts, prefix: prefix)
+        if inputs.isEmpty { return Result(vectors: [], tokens: 0) }
+        let vectors: [TextVectors] = try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(inputs: inputs, continuation: continuation))
             queueDepth?.set(Double(pending.count))
             if !running {
@@ -46,7 +49,7 @@ public actor EmbeddingBatcher {
                 Task { await self.drain() }
             }
         }
-        return Result(embeddings: vectors, tokens: inputs.reduce(0) { $0 + $1.tokenCount })
+        return Result(vectors: vectors, tokens: inputs.reduce(0) { $0 + $1.tokenCount })
     }
 
     private func drain() async {
@@ -60,7 +63,7 @@ public actor EmbeddingBatcher {
             queueDepth?.set(Double(pending.count))
             batchSizes?.record(Double(count))
             do {
-                let vectors = try await embedder.embed(prepared: group.flatMap(\.inputs))
+                let vectors = try await embedder.vectors(prepared: group.flatMap(\.inputs))
                 var offset = 0
                 for request in group {
                     request.continuation.resume(returning: Array(vectors[offset..<(offset + request.inputs.count)]))

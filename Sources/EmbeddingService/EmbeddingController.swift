@@ -20,7 +20,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         self.modelName = modelName
         self.maxTextsPerRequest = maxTextsPerRequest
         self.prefixes = prefixes
-        self.fingerprint = batcher.embedder.model.fileFingerprint
+        self.fingerprint = batcher.embedder.fingerprint
     }
 
     public func addRoutes(to router: Router<Context>) {
@@ -33,7 +33,14 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         let body = try await JSONRequest.decode(EmbedRequest.self, from: request, context: context)
         try check(body.texts, field: "texts")
         let kind = try body.tipo.map(EmbeddingInputKind.init(tipo:)) ?? .document
-        return EmbedResponse(embeddings: try await batcher.embed(prefixes.apply(to: body.texts, kind: kind)).embeddings)
+        let sparse = body.sparse ?? false
+        if sparse, batcher.embedder.sparseHead == nil {
+            throw APIError.invalidRequest("this embedding model has no sparse head (SPARSE_HEAD); ask without 'sparse'", param: "sparse")
+        }
+        let vectors = try await batcher.embed(body.texts, prefix: prefixes.prefix(for: kind)).vectors
+        return EmbedResponse(
+            embeddings: vectors.map(\.dense),
+            sparseEmbeddings: sparse ? vectors.map { SparseEmbedding(indices: $0.sparse?.indices ?? [], values: $0.sparse?.values ?? []) } : nil)
     }
 
     @Sendable func openAIEmbeddings(request: Request, context: Context) async throws -> OpenAIEmbeddingResponse {
@@ -44,7 +51,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if let dimensions = body.dimensions, dimensions != embedder.dimensions {
             throw APIError.invalidRequest("this model gives \(embedder.dimensions) dimensions; 'dimensions' cannot change that", param: "dimensions")
         }
-        let result = try await batcher.embed(prefixes.apply(to: texts, kind: body.inputType.map(EmbeddingInputKind.init) ?? .document))
+        let result = try await batcher.embed(texts, prefix: prefixes.prefix(for: body.inputType.map(EmbeddingInputKind.init) ?? .document))
         let base64 = body.encodingFormat == .base64
         return OpenAIEmbeddingResponse(
             data: result.embeddings.enumerated().map { index, vector in
@@ -58,7 +65,8 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         EmbeddingHealth(
             ready: true, model: modelName, dimensions: batcher.embedder.dimensions,
             maxInputTokens: batcher.embedder.maxInputTokens, maxTextsPerRequest: maxTextsPerRequest,
-            modelFingerprint: fingerprint, queryPrefix: prefixes.query, documentPrefix: prefixes.document)
+            modelFingerprint: fingerprint, queryPrefix: prefixes.query, documentPrefix: prefixes.document,
+            sparseFeatures: batcher.embedder.sparseHead?.features ?? 0)
     }
 
     private func check(_ texts: [String], field: String) throws {

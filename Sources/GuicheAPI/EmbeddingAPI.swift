@@ -3,24 +3,45 @@ import Hummingbird
 
 // The embedding service's contract: its own `/embed`, OpenAI's `/v1/embeddings`, and `/health`.
 
-/// `POST /embed` — the original system's contract, plus an optional `tipo`.
+/// `POST /embed` — the original system's contract, plus an optional `tipo` and `sparse`.
 public struct EmbedRequest: Codable, Sendable {
     public var texts: [String]
     /// `consulta` (a question) or `documento` (a passage to index); default `documento`.
     public var tipo: String?
+    /// Also return each text's sparse vector (a model with a sparse head only; default false).
+    public var sparse: Bool?
 
-    public init(texts: [String], tipo: String?) {
+    public init(texts: [String], tipo: String?, sparse: Bool? = nil) {
         self.texts = texts
         self.tipo = tipo
+        self.sparse = sparse
     }
 }
 
-/// The answer of `POST /embed`: one vector per text, in order.
+/// A sparse vector on the wire: the features that are not zero, ascending, with their weights.
+public struct SparseEmbedding: Codable, Sendable, Equatable {
+    public var indices: [Int32]
+    public var values: [Float]
+
+    public init(indices: [Int32], values: [Float]) {
+        self.indices = indices
+        self.values = values
+    }
+}
+
+/// The answer of `POST /embed`: one vector per text, in order, and the sparse ones when asked.
 public struct EmbedResponse: ResponseCodable, Sendable {
     public var embeddings: [[Float]]
+    public var sparseEmbeddings: [SparseEmbedding]?
 
-    public init(embeddings: [[Float]]) {
+    public init(embeddings: [[Float]], sparseEmbeddings: [SparseEmbedding]? = nil) {
         self.embeddings = embeddings
+        self.sparseEmbeddings = sparseEmbeddings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case embeddings
+        case sparseEmbeddings = "sparse_embeddings"
     }
 }
 
@@ -140,11 +161,14 @@ public struct EmbeddingHealth: ResponseCodable, Sendable {
     public var modelFingerprint: String
     public var queryPrefix: String
     public var documentPrefix: String
+    /// Features of the model's sparse head (`sparse: true` in `/embed`); 0 without one.
+    public var sparseFeatures: Int
 
     public init(
         ready: Bool, model: String, dimensions: Int, maxInputTokens: Int, maxTextsPerRequest: Int, modelFingerprint: String,
-        queryPrefix: String, documentPrefix: String
+        queryPrefix: String, documentPrefix: String, sparseFeatures: Int = 0
     ) {
+        self.sparseFeatures = sparseFeatures
         self.ready = ready
         self.model = model
         self.dimensions = dimensions
@@ -162,5 +186,21 @@ public struct EmbeddingHealth: ResponseCodable, Sendable {
         case documentPrefix = "document_prefix"
         case maxInputTokens = "max_input_tokens"
         case maxTextsPerRequest = "max_texts_per_request"
+        case sparseFeatures = "sparse_features"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            ready: try container.decode(Bool.self, forKey: .ready), model: try container.decode(String.self, forKey: .model),
+            dimensions: try container.decode(Int.self, forKey: .dimensions),
+            maxInputTokens: try container.decode(Int.self, forKey: .maxInputTokens),
+            maxTextsPerRequest: try container.decode(Int.self, forKey: .maxTextsPerRequest),
+            modelFingerprint: try container.decode(String.self, forKey: .modelFingerprint),
+            queryPrefix: try container.decode(String.self, forKey: .queryPrefix),
+            documentPrefix: try container.decode(String.self, forKey: .documentPrefix),
+            // A service from before sparse heads does not send it.
+            sparseFeatures: try container.decodeIfPresent(Int.self, forKey: .sparseFeatures) ?? 0)
+        self.status = try container.decodeIfPresent(String.self, forKey: .status) ?? "ok"
     }
 }

@@ -139,9 +139,9 @@ struct Chatbot {
         models: ModelSettings, rag: RAGSettings, store: any IndexStore, parallel: Int, logger: Logger, loadChatModel: Bool = true,
         recordingTextsTo textsPath: String? = nil
     ) throws -> Chatbot {
-        let embeddingModel = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
-        let embedder = try Embedder(
-            model: embeddingModel, configuration: .init(threads: models.threads, maxSequencesPerPass: rag.batchSize), logger: logger)
+        let embedder = try models.embedder(
+            modelAt: try models.embeddingModelPath(), configuration: .init(threads: models.threads, maxSequencesPerPass: rag.batchSize), logger: logger)
+        let embeddingModel = embedder.model
         var chatModel: LlamaModel?
         var generator: Generator?
         if loadChatModel {

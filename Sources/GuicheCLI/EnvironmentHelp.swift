@@ -13,6 +13,7 @@ let environmentHelp = """
       INGEST_MAX_REMOVED_SHARE most of the indexed documents one sync removes unless forced (default 0.5)
       EMBEDDING_LONG_INPUTS    reject (default) or window: texts beyond the embedding model's window
       EMBEDDING_QUERY_PREFIX, EMBEDDING_DOCUMENT_PREFIX   e5-style prefixes (default: those in the model)
+      SPARSE_HEAD              the embedding model's sparse head: auto (default: MODEL.sae.bin beside the GGUF, if there), off, or a path
       API_KEYS                 rag service keys, 'consulta:<sha256>' or 'admin:<sha256>' entries (make one with `guiche key`); none: questions open
       API_KEYS_FILE            a file of such entries, one or more per line, # comments
       ADMIN_OPEN               true: without keys, admin routes answer other machines too (default false: this machine only)

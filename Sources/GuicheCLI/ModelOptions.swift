@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import LlamaRuntime
+import Logging
 
 /// Guichê's configuration: command-line options first, then environment variables, then a `.env`
 /// file in the working directory, then defaults. Keys are the original system's variables
@@ -48,6 +49,7 @@ struct ModelOptions: ParsableArguments {
     func resolve(_ config: ConfigReader) throws -> ModelSettings {
         let settings = ModelSettings(
             embeddingModel: embeddingModel ?? config.string(forKey: "embedding.model.name", default: DefaultModels.embedding),
+            sparseHead: config.string(forKey: "sparse.head", default: "auto"),
             chatModel: chatModel ?? config.string(forKey: "agent.model.name", default: DefaultModels.chat),
             modelsDirectory: modelsDirectory ?? config.string(forKey: "models.dir", default: "models"),
             threads: try threads ?? config.integer("n.threads", default: min(4, ProcessInfo.processInfo.activeProcessorCount)),
@@ -64,6 +66,9 @@ struct ModelOptions: ParsableArguments {
 /// Resolved model settings.
 struct ModelSettings {
     var embeddingModel: String
+    /// `SPARSE_HEAD`: `auto` (the embedding model's `.sae.bin` beside its GGUF, when there), `off`,
+    /// or the path of a sparse head file.
+    var sparseHead: String
     var chatModel: String
     var modelsDirectory: String
     var threads: Int
@@ -74,6 +79,32 @@ struct ModelSettings {
 
     func embeddingModelPath() throws -> String {
         try ModelLocator.resolve(embeddingModel, in: "\(modelsDirectory)/embeddings")
+    }
+
+    /// The embedder of the embedding model at `path` (loaded with `embeddingLoadParameters`), with
+    /// its sparse head as `SPARSE_HEAD` says.
+    func embedder(modelAt path: String, configuration: Embedder.Configuration, logger: Logger) throws -> Embedder {
+        let model = try LlamaModel(path: path, parameters: embeddingLoadParameters)
+        let head: SparseHead?
+        switch sparseHead {
+        case "off":
+            head = nil
+        case "auto":
+            let beside = (path.hasSuffix(".gguf") ? String(path.dropLast(5)) : path) + ".sae.bin"
+            head = FileManager.default.fileExists(atPath: beside) ? try Self.loadSparseHead(beside) : nil
+        default:
+            head = try Self.loadSparseHead(sparseHead)
+        }
+        logger.info("embedding model", metadata: ["model": "\(path)", "sparse_head": "\(head.map { "\($0.features) features" } ?? "none")"])
+        return try Embedder(model: model, configuration: configuration, sparseHead: head, logger: logger)
+    }
+
+    private static func loadSparseHead(_ path: String) throws -> SparseHead {
+        do {
+            return try SparseHead(contentsOf: path)
+        } catch {
+            throw ValidationError("SPARSE_HEAD: \(error) (auto, off, or the path of a sparse head file)")
+        }
     }
 
     func chatModelPath() throws -> String {

@@ -22,7 +22,7 @@ final class RecordingEmbedding: TextEmbedding {
     var maxInputTokens: Int { inner.maxInputTokens }
     func documentTokenCount(_ text: String) throws -> Int { try inner.documentTokenCount(text) }
 
-    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+    func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
         if kind == .document {
             var lines = Data()
             for text in texts {
@@ -31,6 +31,6 @@ final class RecordingEmbedding: TextEmbedding {
             }
             try file.withLock { try $0.write(contentsOf: lines) }
         }
-        return try await inner.embed(texts, kind: kind)
+        return try await inner.vectors(texts, kind: kind)
     }
 }

@@ -86,14 +86,14 @@ struct ServeEmbedding: AsyncParsableCommand {
         guard (1...256).contains(batchSize) else { throw ValidationError("EMBEDDING_BATCH_SIZE must be within 1...256, got \(batchSize)") }
         guard maxTexts >= 1 else { throw ValidationError("EMBEDDING_MAX_TEXTS must be at least 1, got \(maxTexts)") }
         let logger = try listen.makeLogger(config, label: "guiche.embedding", file: "embedding-service.log", level: level)
-        let model = try LlamaModel(path: try models.embeddingModelPath(), parameters: models.embeddingLoadParameters)
         let policy = config.string(forKey: "embedding.long.inputs", default: "reject")
         guard let longInputs = Embedder.LongInputPolicy(rawValue: policy) else {
             throw ValidationError("EMBEDDING_LONG_INPUTS must be reject or window, got \(policy)")
         }
-        let embedder = try Embedder(
-            model: model, configuration: .init(threads: models.threads, maxSequencesPerPass: batchSize, longInputs: longInputs),
-            logger: logger)
+        let embedder = try models.embedder(
+            modelAt: try models.embeddingModelPath(),
+            configuration: .init(threads: models.threads, maxSequencesPerPass: batchSize, longInputs: longInputs), logger: logger)
+        let model = embedder.model
         let query = config.string(forKey: "embedding.query.prefix")
         let document = config.string(forKey: "embedding.document.prefix")
         let prefixes = query == nil && document == nil ? nil : EmbeddingPrefixes(query: query ?? "", document: document ?? "")

@@ -19,9 +19,14 @@ public struct EmbeddingPrefixes: Sendable, Equatable {
         self.init(query: prefixes.query, document: prefixes.document)
     }
 
+    /// The prefix for `kind`.
+    public func prefix(for kind: EmbeddingInputKind) -> String {
+        kind == .query ? query : document
+    }
+
     /// `texts` with the prefix for `kind`.
     public func apply(to texts: [String], kind: EmbeddingInputKind) -> [String] {
-        let prefix = kind == .query ? query : document
+        let prefix = prefix(for: kind)
         return prefix.isEmpty ? texts : texts.map { prefix + $0 }
     }
 }

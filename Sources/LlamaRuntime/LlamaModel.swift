@@ -124,12 +124,22 @@ public final class LlamaModel: @unchecked Sendable {
             try? handle.seek(toOffset: size - (1 << 20))
             data += (try? handle.read(upToCount: 1 << 20)) ?? Data()
         }
+        return "\(size)-" + Self.fnv1a(data)
+    }
+
+    /// A file's contents identified: their size and FNV-1a hash (what `fileFingerprint` gives for
+    /// a file under 2 MiB).
+    static func fingerprint(of data: Data) -> String {
+        "\(data.count)-" + fnv1a(data)
+    }
+
+    private static func fnv1a(_ data: Data) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in data {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }
-        return "\(size)-" + String(hash, radix: 16)
+        return String(hash, radix: 16)
     }
 
     /// The pooling the model was trained with (mean for sentence-transformers models).

@@ -1,5 +1,6 @@
 import DocumentIngestion
 import Foundation
+import LlamaRuntime
 import Logging
 import PostgresNIO
 import RAGCore
@@ -143,12 +144,14 @@ public final class PostgresIndexStore: IndexStore {
             var chunkIDs: [Int64] = []
             for try await id in try await connection.query(
                 """
-                INSERT INTO \(unescaped: s).chunk (document_id, ordinal, text, location, tokens, context, embedding, term_count)
-                SELECT \(documentID), c.ordinal, c.text, c.location, c.tokens, NULLIF(c.context, ''), c.embedding::vector, c.term_count
+                INSERT INTO \(unescaped: s).chunk (document_id, ordinal, text, location, tokens, context, embedding, term_count, sparse)
+                SELECT \(documentID), c.ordinal, c.text, c.location, c.tokens, NULLIF(c.context, ''), c.embedding::vector, c.term_count,
+                       decode(NULLIF(c.sparse, ''), 'base64')
                 FROM unnest(\(chunks.map(\.chunk.ordinal))::int[], \(chunks.map(\.chunk.text))::text[], \(chunks.map(\.chunk.location))::text[],
                             \(chunks.map(\.chunk.tokens))::int[], \(chunks.map { $0.chunk.context ?? "" })::text[],
-                            \(chunks.map { Self.vectorLiteral($0.vector) })::text[], \(terms.map(\.length))::int[])
-                     WITH ORDINALITY AS c(ordinal, text, location, tokens, context, embedding, term_count, position)
+                            \(chunks.map { Self.vectorLiteral($0.vector) })::text[], \(terms.map(\.length))::int[],
+                            \(chunks.map { $0.sparse.map { Data($0.bytes).base64EncodedString() } ?? "" })::text[])
+                     WITH ORDINALITY AS c(ordinal, text, location, tokens, context, embedding, term_count, sparse, position)
                 ORDER BY c.position
                 RETURNING id
                 """, logger: logger
@@ -203,20 +206,31 @@ public final class PostgresIndexStore: IndexStore {
         let dimensions = try await embeddingModel()?.dimensions ?? 0
         var ids: [Int64] = []
         var values: [Float] = []
-        let rows = try await client.query("SELECT id, embedding::real[] FROM \(unescaped: schema).chunk ORDER BY id", logger: logger)
-        for try await (id, vector) in rows.decode((Int64, [Float]).self) where vector.count == dimensions {
+        var sparse: [Int64: SparseVector] = [:]
+        let rows = try await client.query(
+            "SELECT id, embedding::real[], encode(sparse, 'base64') FROM \(unescaped: schema).chunk ORDER BY id", logger: logger)
+        for try await (id, vector, sparseBase64) in rows.decode((Int64, [Float], String?).self) where vector.count == dimensions {
             ids.append(id)
             values.append(contentsOf: vector)
+            sparse[id] = Self.sparseVector(base64: sparseBase64)
         }
-        return VectorSnapshot(ids: ids, dimensions: dimensions, values: values)
+        return VectorSnapshot(ids: ids, dimensions: dimensions, values: values, sparse: sparse)
     }
 
-    public func vectors(ids: [Int64]) async throws -> [Int64: [Float]] {
+    public func vectors(ids: [Int64]) async throws -> [Int64: TextVectors] {
         guard !ids.isEmpty else { return [:] }
-        var vectors: [Int64: [Float]] = [:]
-        let rows = try await client.query("SELECT id, embedding::real[] FROM \(unescaped: schema).chunk WHERE id = ANY(\(ids))", logger: logger)
-        for try await (id, vector) in rows.decode((Int64, [Float]).self) { vectors[id] = vector }
+        var vectors: [Int64: TextVectors] = [:]
+        let rows = try await client.query(
+            "SELECT id, embedding::real[], encode(sparse, 'base64') FROM \(unescaped: schema).chunk WHERE id = ANY(\(ids))", logger: logger)
+        for try await (id, vector, sparseBase64) in rows.decode((Int64, [Float], String?).self) {
+            vectors[id] = TextVectors(dense: vector, sparse: Self.sparseVector(base64: sparseBase64))
+        }
         return vectors
+    }
+
+    /// A sparse vector from PostgreSQL's base64 of its bytes (which breaks lines every 76 characters).
+    static func sparseVector(base64: String?) -> SparseVector? {
+        base64.flatMap { Data(base64Encoded: $0, options: .ignoreUnknownCharacters) }.flatMap(SparseVector.init(bytes:))
     }
 
     public func chunks(ids: [Int64]) async throws -> [IndexedChunk] {

@@ -93,5 +93,9 @@ struct PostgresMigrator {
                 """,
             ]
         },
+        PostgresMigration(name: "v3: sparse vectors") { s in
+            // SparseVector.bytes: the count, the indices, the values (little-endian).
+            ["ALTER TABLE \(s).chunk ADD COLUMN sparse bytea"]
+        },
     ]
 }

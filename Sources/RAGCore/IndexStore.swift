@@ -1,5 +1,6 @@
 import DocumentIngestion
 import Foundation
+import LlamaRuntime
 
 /// A document as the index knows it.
 public struct StoredDocument: Sendable, Equatable, Codable {
@@ -26,6 +27,8 @@ public struct StoredDocument: Sendable, Equatable, Codable {
 public struct NewChunk: Sendable {
     public var chunk: Chunk
     public var vector: [Float]
+    /// The sparse vector, when the embedding model has a sparse head.
+    public var sparse: SparseVector?
     /// `KeywordText` terms of the chunk's law (annotations left out) and context, space-separated.
     public var bodyTerms: String
     /// `KeywordText` terms of the document's title and the chunk's location.
@@ -33,9 +36,10 @@ public struct NewChunk: Sendable {
 
     /// A chunk of the document titled `documentTitle`, its keyword terms derived from its text,
     /// context and location.
-    public init(chunk: Chunk, vector: [Float], documentTitle: String) {
+    public init(chunk: Chunk, vector: [Float], sparse: SparseVector? = nil, documentTitle: String) {
         self.chunk = chunk
         self.vector = vector
+        self.sparse = sparse
         self.bodyTerms = KeywordText.terms(of: LegalAnnotations.strip(chunk.text) + "\n" + (chunk.context ?? "")).joined(separator: " ")
         self.headingTerms = KeywordText.terms(of: documentTitle + "\n" + chunk.location).joined(separator: " ")
     }
@@ -67,16 +71,19 @@ public struct IndexedChunk: Sendable, Equatable, Codable {
     }
 }
 
-/// All vectors of a collection, row-major, with their chunk ids: what dense search loads.
+/// All vectors of a collection, row-major, with their chunk ids: what dense search loads; and the
+/// sparse vectors of those chunks that have one (what sparse search loads).
 public struct VectorSnapshot: Sendable {
     public var ids: [Int64]
     public var dimensions: Int
     public var values: [Float]
+    public var sparse: [Int64: SparseVector]
 
-    public init(ids: [Int64], dimensions: Int, values: [Float]) {
+    public init(ids: [Int64], dimensions: Int, values: [Float], sparse: [Int64: SparseVector] = [:]) {
         self.ids = ids
         self.dimensions = dimensions
         self.values = values
+        self.sparse = sparse
     }
 }
 
@@ -96,8 +103,8 @@ public protocol IndexStore: Sendable {
     func replace(_ document: StoredDocument, chunks: [NewChunk]) async throws
     func remove(documentPath: String) async throws
     func vectors() async throws -> VectorSnapshot
-    /// The vectors of the chunks `ids` (those that exist).
-    func vectors(ids: [Int64]) async throws -> [Int64: [Float]]
+    /// The vectors of the chunks `ids` (those that exist), sparse ones included.
+    func vectors(ids: [Int64]) async throws -> [Int64: TextVectors]
     func chunks(ids: [Int64]) async throws -> [IndexedChunk]
     /// The chunks of the document at `documentPath`, in order (none when it is not indexed).
     func chunks(documentPath: String) async throws -> [IndexedChunk]

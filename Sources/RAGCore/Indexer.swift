@@ -205,7 +205,7 @@ public actor Indexer {
             let texts = chosen.map(\.text)
             report.timings.chunking += lap()
             // A changed document keeps the vectors of the units whose embedded text did not change.
-            var known: [String: [Float]] = [:]
+            var known: [String: TextVectors] = [:]
             if previous != nil {
                 let old = try await store.chunks(documentPath: path)
                 let vectors = try await store.vectors(ids: old.map(\.id))
@@ -223,7 +223,7 @@ public actor Indexer {
             try await store.replace(
                 StoredDocument(path: path, contentHash: hash, format: document.format.rawValue, title: title,
                                chunkCount: chunks.count, indexedAt: Date()),
-                chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1, documentTitle: title) })
+                chunks: zip(chunks, vectors).map { NewChunk(chunk: $0, vector: $1.dense, sparse: $1.sparse, documentTitle: title) })
             report.timings.storing += lap()
             report.chunksEmbedded += missing.count
             if previous == nil { report.added.append(path) } else { report.updated.append(path) }
@@ -279,10 +279,10 @@ public actor Indexer {
         return (candidates.last!, (try? embedding.documentTokenCount(candidates.last!)) ?? 0)
     }
 
-    private func embed(_ texts: [String]) async throws -> [[Float]] {
-        var vectors: [[Float]] = []
+    private func embed(_ texts: [String]) async throws -> [TextVectors] {
+        var vectors: [TextVectors] = []
         for start in stride(from: 0, to: texts.count, by: batchSize) {
-            vectors += try await embedding.embed(Array(texts[start..<min(start + batchSize, texts.count)]), kind: .document)
+            vectors += try await embedding.vectors(Array(texts[start..<min(start + batchSize, texts.count)]), kind: .document)
         }
         return vectors
     }

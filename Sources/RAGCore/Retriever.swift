@@ -1,4 +1,5 @@
 import Foundation
+import LlamaRuntime
 
 /// A passage retrieval found for a question.
 public struct RetrievedSource: Sendable, Codable, Equatable {
@@ -28,21 +29,25 @@ public struct Retrieval: Sendable {
 /// Hybrid retrieval: exact dense search (with the question, averaged with the question rewritten
 /// in the law's words when the collection's vocabulary knows its everyday ones) and BM25 keyword
 /// search over stemmed terms (which also catches identifiers such as "art. 147" or "Resolução 789"
-/// exactly, and adds the vocabulary's legal words), fused by a weighted sum of each side's scores
-/// scaled to 0…1 over its candidates; neighbouring chunks of one document are merged into one
-/// source.
+/// exactly, and adds the vocabulary's legal words) and, when the embedding model has a sparse head,
+/// sparse search over its latent terms; fused by a weighted sum of each side's scores scaled to 0…1
+/// over its candidates; neighbouring chunks of one document are merged into one source.
 public actor Retriever {
     private let store: any IndexStore
     private let embedding: any TextEmbedding
     private let vocabulary: Vocabulary
     private var index = VectorIndex(VectorSnapshot(ids: [], dimensions: 0, values: []))
     private var rowOf: [Int64: Int] = [:]
+    private var sparseIndex = SparseIndex([:])
     /// Candidates taken from each side before fusion.
     private let candidates: Int
     /// The keyword side's weight next to the dense side's 1 (measured with `guiche eval`):
     /// paraphrased questions are the dense side's strength, identifiers the keyword side's.
     static let keywordWeight = 0.6
     static let identifierKeywordWeight = 1.0
+    /// The sparse side's weight (measured with `guiche eval`: it finds articles whose words differ
+    /// from the question's where dense search ranks them low).
+    static let sparseWeight = 0.3
     /// Ranked chunks read per source wanted: neighbours merge, and `topK` distinct passages remain.
     static let reachPerSource = 2
 
@@ -58,6 +63,7 @@ public actor Retriever {
     public func reload() async throws {
         let snapshot = try await store.vectors()
         index = VectorIndex(snapshot)
+        sparseIndex = SparseIndex(snapshot.sparse)
         rowOf = Dictionary(uniqueKeysWithValues: snapshot.ids.enumerated().map { ($1, $0) })
     }
 
@@ -75,15 +81,18 @@ public actor Retriever {
         // The question and, when the vocabulary knows its everyday words, the question in the law's
         // words ("bafômetro" → "etilômetro"): the dense side searches with both, averaged.
         let rewritten = vocabulary.rewrite(question)
-        let query = Self.mean(try await embedding.embed([question] + (rewritten.map { [$0] } ?? []), kind: .query))
+        let vectors = try await embedding.vectors([question] + (rewritten.map { [$0] } ?? []), kind: .query)
+        let query = Self.mean(vectors.map(\.dense))
         let embeddingTime = ContinuousClock.now - embeddingStart
         let dense = index.search(query, k: candidates)
+        let sparse = vectors[0].sparse.map { sparseIndex.search($0, k: candidates) } ?? []
         let keywordQuery = KeywordQuery(question, vocabulary: vocabulary)
         let keyword = try await store.keywordSearch(keywordQuery, limit: candidates)
         let keywordWeight = keywordQuery.phrases.isEmpty ? Self.keywordWeight : Self.identifierKeywordWeight
         var fused: [Int64: Double] = [:]
         for (hit, score) in zip(dense, Self.scaled(dense.map { Double($0.similarity) })) { fused[hit.id, default: 0] += score }
         for (hit, score) in zip(keyword, Self.scaled(keyword.map(\.score))) { fused[hit.id, default: 0] += keywordWeight * score }
+        for (hit, score) in zip(sparse, Self.scaled(sparse.map { Double($0.score) })) { fused[hit.id, default: 0] += Self.sparseWeight * score }
         let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .prefix(topK * Self.reachPerSource).map(\.key)
         let chunks = try await store.chunks(ids: Array(ranked))

@@ -1,6 +1,7 @@
 import DocumentIngestion
 import Foundation
 import GRDB
+import LlamaRuntime
 
 /// The embedded index: one SQLite database per collection (`.rag_db/<COLLECTION_NAME>.sqlite`),
 /// vectors as float32 blobs, an FTS5 table with diacritics folded for BM25.
@@ -83,6 +84,9 @@ public final class SQLiteIndexStore: IndexStore {
         migrator.registerMigration("v3: refusal calibration") { db in
             try db.alter(table: "collection") { t in t.add(column: "calibration", .text) }
         }
+        migrator.registerMigration("v4: sparse vectors") { db in
+            try db.alter(table: "chunk") { t in t.add(column: "sparse", .blob) }
+        }
         return migrator
     }()
 
@@ -140,10 +144,10 @@ public final class SQLiteIndexStore: IndexStore {
             let documentID = db.lastInsertedRowID
             for new in chunks {
                 try db.execute(
-                    sql: "INSERT INTO chunk (document_id, ordinal, text, location, tokens, vector, context) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO chunk (document_id, ordinal, text, location, tokens, vector, context, sparse) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         documentID, new.chunk.ordinal, new.chunk.text, new.chunk.location, new.chunk.tokens, Self.blob(new.vector),
-                        new.chunk.context,
+                        new.chunk.context, new.sparse.map { Data($0.bytes) },
                     ])
                 try db.execute(
                     sql: "INSERT INTO chunk_terms (rowid, body, heading) VALUES (?, ?, ?)",
@@ -169,26 +173,32 @@ public final class SQLiteIndexStore: IndexStore {
             let dimensions = try Int.fetchOne(db, sql: "SELECT dimensions FROM collection WHERE id = 1") ?? 0
             var ids: [Int64] = []
             var values: [Float] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM chunk ORDER BY id")
+            var sparse: [Int64: SparseVector] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, vector, sparse FROM chunk ORDER BY id")
             while let row = try rows.next() {
                 let data: Data = row["vector"]
                 guard data.count == dimensions * 4 else { continue }
-                ids.append(row["id"])
+                let id: Int64 = row["id"]
+                ids.append(id)
                 data.withUnsafeBytes { values.append(contentsOf: $0.bindMemory(to: Float.self)) }
+                sparse[id] = (row["sparse"] as Data?).flatMap(SparseVector.init(bytes:))
             }
-            return VectorSnapshot(ids: ids, dimensions: dimensions, values: values)
+            return VectorSnapshot(ids: ids, dimensions: dimensions, values: values, sparse: sparse)
         }
     }
 
-    public func vectors(ids: [Int64]) async throws -> [Int64: [Float]] {
+    public func vectors(ids: [Int64]) async throws -> [Int64: TextVectors] {
         guard !ids.isEmpty else { return [:] }
         return try await database.read { db in
-            var vectors: [Int64: [Float]] = [:]
+            var vectors: [Int64: TextVectors] = [:]
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT id, vector FROM chunk WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
+                db, sql: "SELECT id, vector, sparse FROM chunk WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(ids))
             while let row = try rows.next() {
                 let data: Data = row["vector"]
-                vectors[row["id"]] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                vectors[row["id"]] = TextVectors(
+                    dense: data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) },
+                    sparse: (row["sparse"] as Data?).flatMap(SparseVector.init(bytes:)))
             }
             return vectors
         }

@@ -25,8 +25,16 @@ public protocol TextEmbedding: Sendable {
     var maxInputTokens: Int { get }
     /// Tokens `text` takes as a document, prefix included.
     func documentTokenCount(_ text: String) throws -> Int
-    /// Unit-length vectors, one per text, with the model's prefix for `kind`.
-    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]]
+    /// Unit-length vectors, one per text, with the model's prefix for `kind`, and each text's
+    /// sparse vector when the model has a sparse head.
+    func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors]
+}
+
+extension TextEmbedding {
+    /// The dense vectors alone.
+    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try await vectors(texts, kind: kind).map(\.dense)
+    }
 }
 
 /// The embedding model in this process.
@@ -39,7 +47,7 @@ public struct LocalEmbedding: TextEmbedding {
         self.embedder = embedder
         self.prefixes = prefixes ?? EmbeddingPrefixes(model: embedder.model)
         self.fingerprint = EmbeddingModelFingerprint(
-            name: embedder.model.name, dimensions: embedder.dimensions, fileDigest: embedder.model.fileFingerprint)
+            name: embedder.model.name, dimensions: embedder.dimensions, fileDigest: embedder.fingerprint)
     }
 
     public var maxInputTokens: Int { embedder.maxInputTokens }
@@ -48,7 +56,7 @@ public struct LocalEmbedding: TextEmbedding {
         try embedder.tokenCount(prefixes.document + text)
     }
 
-    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
-        try await embedder.embed(prefixes.apply(to: texts, kind: kind))
+    public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
+        try await embedder.vectors(prepared: embedder.prepare(texts, prefix: prefixes.prefix(for: kind)))
     }
 }

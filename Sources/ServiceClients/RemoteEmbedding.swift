@@ -10,6 +10,8 @@ public struct RemoteEmbedding: TextEmbedding {
     private let client: EmbeddingServiceClient
     private let tokenizer: LlamaModel?
     private let documentPrefix: String
+    /// The service's model has a sparse head: `vectors` asks for sparse vectors too.
+    private let sparse: Bool
     public let fingerprint: EmbeddingModelFingerprint
     public let maxInputTokens: Int
 
@@ -42,6 +44,7 @@ public struct RemoteEmbedding: TextEmbedding {
         self.client = client
         self.tokenizer = tokenizer
         self.documentPrefix = health.documentPrefix
+        self.sparse = health.sparseFeatures > 0
         self.maxInputTokens = health.maxInputTokens
         self.fingerprint = EmbeddingModelFingerprint(name: health.model, dimensions: health.dimensions, fileDigest: health.modelFingerprint)
     }
@@ -54,7 +57,16 @@ public struct RemoteEmbedding: TextEmbedding {
         return ((documentPrefix + text).utf8.count + 2) / 3 + 2
     }
 
-    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
-        try await client.embed(EmbedRequest(texts: texts, tipo: kind == .query ? "consulta" : "documento")).embeddings
+    public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
+        let response = try await client.embed(EmbedRequest(texts: texts, tipo: Self.tipo(kind), sparse: sparse ? true : nil))
+        guard sparse else { return response.embeddings.map { TextVectors(dense: $0) } }
+        guard let sparseEmbeddings = response.sparseEmbeddings, sparseEmbeddings.count == response.embeddings.count,
+              sparseEmbeddings.allSatisfy({ $0.indices.count == $0.values.count })
+        else {
+            throw UpstreamUnavailable(service: "embedding", url: client.baseURL, reason: "the service sent no sparse vectors, or malformed ones")
+        }
+        return zip(response.embeddings, sparseEmbeddings).map { TextVectors(dense: $0, sparse: SparseVector(indices: $1.indices, values: $1.values)) }
     }
+
+    private static func tipo(_ kind: EmbeddingInputKind) -> String { kind == .query ? "consulta" : "documento" }
 }

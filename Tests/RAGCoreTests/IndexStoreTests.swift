@@ -1,5 +1,6 @@
 import DocumentIngestion
 import Foundation
+import LlamaRuntime
 import Logging
 import PostgresNIO
 import PostgresStore
@@ -40,10 +41,10 @@ enum TestDatabase {
 struct IndexStoreTests {
     static let model = EmbeddingModelFingerprint(name: "test", dimensions: 4, fileDigest: "abc")
 
-    static func chunk(_ ordinal: Int, _ text: String, vector: [Float], context: String? = nil) -> NewChunk {
+    static func chunk(_ ordinal: Int, _ text: String, vector: [Float], context: String? = nil, sparse: SparseVector? = nil) -> NewChunk {
         NewChunk(
             chunk: Chunk(ordinal: ordinal, text: text, structure: ["Capítulo I", "Art. \(ordinal + 1)"], tokens: 10, context: context),
-            vector: vector, documentTitle: "Lei nº 9.503/1997")
+            vector: vector, sparse: sparse, documentTitle: "Lei nº 9.503/1997")
     }
 
     static func document(_ path: String, hash: String = "h1", chunks: Int) -> StoredDocument {
@@ -66,8 +67,9 @@ struct IndexStoreTests {
         #expect(try await store.calibration() == calibration)
 
         let vectors: [[Float]] = [[0.1, -0.2, 0.3, 0.9274], [1e-7, 0.5, -0.5, 0.7071068], [0.33333334, 0.6666667, 0.0, -0.6666667]]
+        let sparse = SparseVector(indices: [3, 70, 16_383], values: [0.25, 1e-6, 7.5])
         try await store.replace(Self.document("a.txt", chunks: 2), chunks: [
-            Self.chunk(0, "Art. 1º O trânsito de qualquer natureza.", vector: vectors[0]),
+            Self.chunk(0, "Art. 1º O trânsito de qualquer natureza.", vector: vectors[0], sparse: sparse),
             Self.chunk(1, "Art. 2º São vias terrestres.", vector: vectors[1], context: "Art. 2º São vias"),
         ])
         try await store.replace(Self.document("b.txt", chunks: 1), chunks: [Self.chunk(0, "Art. 147. Exames.", vector: vectors[2])])
@@ -77,6 +79,10 @@ struct IndexStoreTests {
         let snapshot = try await store.vectors()
         #expect(snapshot.dimensions == 4)
         #expect(snapshot.values == vectors.flatMap { $0 }, "vectors come back bit for bit")
+        #expect(snapshot.sparse == [snapshot.ids[0]: sparse], "sparse vectors too, for the chunks that have one")
+        let byID = try await store.vectors(ids: [snapshot.ids[0], snapshot.ids[2]])
+        #expect(byID[snapshot.ids[0]] == TextVectors(dense: vectors[0], sparse: sparse))
+        #expect(byID[snapshot.ids[2]] == TextVectors(dense: vectors[2]))
         let chunks = try await store.chunks(documentPath: "a.txt")
         #expect(chunks.map(\.text) == ["Art. 1º O trânsito de qualquer natureza.", "Art. 2º São vias terrestres."])
         #expect(chunks.map(\.context) == [nil, "Art. 2º São vias"])

