@@ -178,11 +178,20 @@ public struct Answerer: Sendable {
         let selectionStart = ContinuousClock.now
         let evidence = retrieval.sources.isEmpty
             ? Evidence.none : try await selector.select(question: question, query: retrieval.query, sources: retrieval.sources)
+        let policy = await refusalPolicy()
+        // The evidence quoted must answer, and so must the evidence dense and keyword search alone
+        // find, which the refusal policy was calibrated on: the sparse side re-ranks what is
+        // quoted, it does not make a question answerable (measured: out-of-scope questions about a
+        // related benefit or a penalty's term otherwise got an answer, DEVELOPERS.md).
+        var answerable = policy.isAnswerable(evidence)
+        if answerable, retrieval.calibratedSources.map(\.chunkIDs) != retrieval.sources.map(\.chunkIDs) {
+            answerable = policy.isAnswerable(
+                try await selector.select(question: question, query: retrieval.query, sources: retrieval.calibratedSources))
+        }
         // Choosing the evidence is embedding its candidate units, nearly all of it.
         let embeddingTime = retrieval.embeddingTime + (ContinuousClock.now - selectionStart)
-        let policy = await refusalPolicy()
         let (events, continuation) = AsyncThrowingStream<AnswerEvent, Error>.makeStream()
-        guard policy.isAnswerable(evidence) else {
+        guard answerable else {
             continuation.yield(.text(Self.refusalText(evidence: evidence, policy: policy)))
             continuation.yield(.finished(.refusal, nil))
             continuation.finish()

@@ -20,6 +20,9 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
 /// scores units against it).
 public struct Retrieval: Sendable {
     public var sources: [RetrievedSource]
+    /// The sources dense and keyword search alone rank first (the same as `sources` without a
+    /// sparse side): what refusal was calibrated on. The sparse side ranks, it does not vouch.
+    public var calibratedSources: [RetrievedSource]
     /// The unit-length query vector dense search used; empty when the collection is empty.
     public var query: [Float]
     /// How long embedding the question took (the model's share of retrieval).
@@ -76,7 +79,7 @@ public actor Retriever {
 
     /// The `topK` best sources for `question`, best first, with the question's embedding.
     public func retrieval(_ question: String, topK: Int) async throws -> Retrieval {
-        guard index.count > 0, topK > 0 else { return Retrieval(sources: [], query: [], embeddingTime: .zero) }
+        guard index.count > 0, topK > 0 else { return Retrieval(sources: [], calibratedSources: [], query: [], embeddingTime: .zero) }
         let embeddingStart = ContinuousClock.now
         // The question and, when the vocabulary knows its everyday words, the question in the law's
         // words ("bafômetro" → "etilômetro"): the dense side searches with both, averaged.
@@ -92,16 +95,24 @@ public actor Retriever {
         var fused: [Int64: Double] = [:]
         for (hit, score) in zip(dense, Self.scaled(dense.map { Double($0.similarity) })) { fused[hit.id, default: 0] += score }
         for (hit, score) in zip(keyword, Self.scaled(keyword.map(\.score))) { fused[hit.id, default: 0] += keywordWeight * score }
+        let calibrated = fused
         for (hit, score) in zip(sparse, Self.scaled(sparse.map { Double($0.score) })) { fused[hit.id, default: 0] += Self.sparseWeight * score }
-        let ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(topK * Self.reachPerSource).map(\.key)
-        let chunks = try await store.chunks(ids: Array(ranked))
-        let sources = merge(chunks.map { chunk in
-            RetrievedSource(
-                documentPath: chunk.documentPath, documentTitle: chunk.documentTitle, location: chunk.location,
-                text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id], context: chunk.context)
-        }, ordinals: Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0.ordinal) }), topK: topK)
-        return Retrieval(sources: sources, query: query, embeddingTime: embeddingTime)
+        func ranked(_ fused: [Int64: Double]) -> [Int64] {
+            fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topK * Self.reachPerSource).map(\.key)
+        }
+        let (rankedIDs, calibratedIDs) = (ranked(fused), sparse.isEmpty ? [] : ranked(calibrated))
+        let chunks = Dictionary(
+            try await store.chunks(ids: Array(Set(rankedIDs + calibratedIDs))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let ordinals = chunks.mapValues(\.ordinal)
+        func sources(_ ids: [Int64]) -> [RetrievedSource] {
+            merge(ids.compactMap { chunks[$0] }.map { chunk in
+                RetrievedSource(
+                    documentPath: chunk.documentPath, documentTitle: chunk.documentTitle, location: chunk.location,
+                    text: chunk.text, similarity: similarity(query, chunk.id), chunkIDs: [chunk.id], context: chunk.context)
+            }, ordinals: ordinals, topK: topK)
+        }
+        let found = sources(rankedIDs)
+        return Retrieval(sources: found, calibratedSources: sparse.isEmpty ? found : sources(calibratedIDs), query: query, embeddingTime: embeddingTime)
     }
 
     /// The unit-length mean of unit vectors.

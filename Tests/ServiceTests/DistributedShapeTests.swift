@@ -30,9 +30,9 @@ struct DistributedShapeTests {
                               settings: .init(extractiveOnly: false, sampling: .greedy(maxTokens: 64))), data)
     }
 
-    @Test("the all-in-one and the three-process shapes give the same answer and sources (greedy)")
+    @Test("the all-in-one and the three-process shapes give the same answer and sources (greedy), sparse side included")
     func sameAnswer() async throws {
-        let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 2))
+        let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 2), sparseHead: TestModels.sparseHead)
         let generator = try Generator(model: TestModels.chat, configuration: .init(parallelSequences: 1, contextPerSequence: 2048, threads: 2, reusePromptPrefix: false))
         let question = "Qual o procedimento para renovação da CNH?"
 

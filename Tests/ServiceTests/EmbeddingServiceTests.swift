@@ -4,6 +4,7 @@ import GuicheAPI
 import Hummingbird
 import HummingbirdTesting
 import LlamaRuntime
+import RAGCore
 import ServiceSupport
 import Testing
 import TestSupport
@@ -21,6 +22,33 @@ struct EmbeddingServiceTests {
                 let decoded = try response.json(EmbedResponse.self)
                 #expect(decoded.embeddings.count == 2)
                 for (a, b) in zip(decoded.embeddings, direct) { #expect(cosine(a, b) > 0.9999) }
+            }
+        }
+    }
+
+    @Test("POST /embed with sparse: true adds the sparse head's vectors, as this process computes them; /health tells the head")
+    func sparse() async throws {
+        let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 2), sparseHead: TestModels.sparseHead)
+        let question = "Qual o procedimento para renovação da CNH?"
+        let direct = try await LocalEmbedding(embedder: embedder).vectors([question], kind: .query)[0]
+        let application = Application(router: try buildEmbeddingRouter(embedder: embedder, settings: .init(), metrics: ServiceMetrics()))
+        try await application.test(.router) { client in
+            let body = #"{"texts": ["\#(question)"], "tipo": "consulta", "sparse": true}"#
+            try await client.execute(uri: "/embed", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let decoded = try response.json(EmbedResponse.self)
+                let sparse = try #require(decoded.sparseEmbeddings?.first)
+                #expect(SparseVector(indices: sparse.indices, values: sparse.values) == direct.sparse, "the same pass: bit for bit")
+                #expect(decoded.embeddings == [direct.dense])
+            }
+            try await client.execute(uri: "/embed", method: .post, body: ByteBuffer(string: #"{"texts": ["a"]}"#)) { response in
+                let decoded = try response.json(EmbedResponse.self)
+                #expect(decoded.sparseEmbeddings == nil, "only when asked")
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                let health = try response.json(EmbeddingHealth.self)
+                #expect(health.sparseFeatures == 16_384)
+                #expect(health.modelFingerprint == embedder.fingerprint && health.modelFingerprint.contains("sparse:"))
             }
         }
     }
@@ -147,6 +175,7 @@ struct EmbeddingServiceTests {
         BadInput(name: "OpenAI: bad encoding", path: "/v1/embeddings", body: #"{"input": "a", "encoding_format": "hex"}"#, status: .badRequest, type: "invalid_request_error", messageContains: "encoding_format"),
         BadInput(name: "OpenAI: dimensions", path: "/v1/embeddings", body: #"{"input": "a", "dimensions": 128}"#, status: .badRequest, type: "invalid_request_error", messageContains: "384"),
         BadInput(name: "OpenAI: empty input", path: "/v1/embeddings", body: #"{"input": []}"#, status: .badRequest, type: "invalid_request_error", messageContains: "empty"),
+        BadInput(name: "sparse without a sparse head", path: "/embed", body: #"{"texts": ["a"], "sparse": true}"#, status: .badRequest, type: "invalid_request_error", messageContains: "no sparse head"),
         BadInput(name: "unknown route", path: "/nope", body: "{}", status: .notFound, type: "not_found_error", messageContains: "Not Found"),
     ])
     func badInput(_ input: BadInput) async throws {
