@@ -86,25 +86,17 @@ struct ModelSettings {
     func embedder(modelAt path: String, configuration: Embedder.Configuration, logger: Logger) throws -> Embedder {
         let model = try LlamaModel(path: path, parameters: embeddingLoadParameters)
         let head: SparseHead?
-        switch sparseHead {
-        case "off":
-            head = nil
-        case "auto":
-            let beside = (path.hasSuffix(".gguf") ? String(path.dropLast(5)) : path) + ".sae.bin"
-            head = FileManager.default.fileExists(atPath: beside) ? try Self.loadSparseHead(beside) : nil
-        default:
-            head = try Self.loadSparseHead(sparseHead)
-        }
-        logger.info("embedding model", metadata: ["model": "\(path)", "sparse_head": "\(head.map { "\($0.features) features" } ?? "none")"])
-        return try Embedder(model: model, configuration: configuration, sparseHead: head, logger: logger)
-    }
-
-    private static func loadSparseHead(_ path: String) throws -> SparseHead {
         do {
-            return try SparseHead(contentsOf: path)
+            switch sparseHead {
+            case "off": head = nil
+            case "auto": head = try SparseHead.beside(modelAt: path)
+            default: head = try SparseHead(contentsOf: sparseHead)
+            }
         } catch {
             throw ValidationError("SPARSE_HEAD: \(error) (auto, off, or the path of a sparse head file)")
         }
+        logger.info("embedding model", metadata: ["model": "\(path)", "sparse_head": "\(head.map { "\($0.features) features" } ?? "none")"])
+        return try Embedder(model: model, configuration: configuration, sparseHead: head, logger: logger)
     }
 
     func chatModelPath() throws -> String {

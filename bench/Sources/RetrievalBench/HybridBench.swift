@@ -1,6 +1,7 @@
 // `retrieval-bench hybrid MODEL.gguf DATA_DIR QUESTIONS.jsonl UNITS`: the whole question-to-sources
 // path of the chatbot on a collection of about UNITS chunks — embedding the question with the real
-// model, dense search, BM25 over stems with the vocabulary, fusion, reading and merging chunks.
+// model (and its sparse head when one lies beside it, as `guiche` finds it), dense search, BM25 over
+// stems with the vocabulary, sparse search, fusion, reading and merging chunks.
 // The collection is DATA_DIR's real chunks and vectors, copied (vectors slightly perturbed, each
 // copy its own document) up to UNITS. Prints a Markdown table.
 import DocumentIngestion
@@ -15,7 +16,8 @@ enum HybridBench {
             FileHandle.standardError.write(Data("usage: retrieval-bench hybrid MODEL.gguf DATA_DIR QUESTIONS.jsonl UNITS\n".utf8))
             exit(2)
         }
-        let embedding = LocalEmbedding(embedder: try Embedder(model: try LlamaModel(path: arguments[0]), configuration: .init(threads: 2)))
+        let embedding = LocalEmbedding(embedder: try Embedder(
+            model: try LlamaModel(path: arguments[0]), configuration: .init(threads: 2), sparseHead: try SparseHead.beside(modelAt: arguments[0])))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hybrid-bench-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -48,7 +50,8 @@ enum HybridBench {
                 }
                 let title = (titles[chunk.documentPath] ?? chunk.documentPath) + (copy > 0 ? " (cópia \(copy))" : "")
                 let piece = Chunk(ordinal: chunk.ordinal, text: chunk.text, structure: [chunk.location], tokens: chunk.tokens, context: chunk.context)
-                byDocument["copia-\(copy)/\(chunk.documentPath)", default: []].append(NewChunk(chunk: piece, vector: vector, documentTitle: title))
+                byDocument["copia-\(copy)/\(chunk.documentPath)", default: []].append(
+                    NewChunk(chunk: piece, vector: vector, sparse: snapshot.sparse[chunk.id], documentTitle: title))
                 stored += 1
             }
             for (path, news) in byDocument {
