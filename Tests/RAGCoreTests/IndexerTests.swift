@@ -152,7 +152,8 @@ struct IndexerTests {
             let (kept, fresh) = (vectors[chunk.id]!, freshVectors[freshChunk.id]!)
             #expect(cosine(kept.dense, fresh.dense) > 0.9999, "\(chunk.location)")
             let (keptSparse, freshSparse) = (try #require(kept.sparse), try #require(fresh.sparse))
-            #expect(keptSparse.dot(freshSparse) / (keptSparse.dot(keptSparse) * freshSparse.dot(freshSparse)).squareRoot() > 0.999, "\(chunk.location)")
+            // Sparse vectors move more with the pass's composition (SparseHeadTests.batchInvariance).
+            #expect(keptSparse.dot(freshSparse) / (keptSparse.dot(keptSparse) * freshSparse.dot(freshSparse)).squareRoot() > 0.97, "\(chunk.location)")
         }
     }
 
