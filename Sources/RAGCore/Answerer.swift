@@ -203,6 +203,8 @@ public struct Answerer: Sendable {
             continuation.yield(.finished(.extractive, nil))
             continuation.finish()
         } else {
+            // A client that left while its evidence was chosen gets no generation started for it.
+            try Task.checkCancellation()
             let generated = try await generation.stream(messages: messages(question: question, evidence: evidence.units), parameters: settings.sampling)
             let verifier = AnswerVerifier(evidence: evidence.units, question: question)
             let task = Task {
