@@ -37,9 +37,10 @@ public actor EmbeddingBatcher {
         self.queueDepth = metrics?.makeGauge(name: "embedding_queue_depth")
     }
 
-    /// Embeds `texts`, each after `prefix` (validated first, so a bad text fails only its own request).
-    public func embed(_ texts: [String], prefix: String = "") async throws -> Result {
-        let inputs = try embedder.prepare(texts, prefix: prefix)
+    /// Embeds `texts`, each after `prefix`, with their sparse vectors when `sparse` (validated
+    /// first, so a bad text fails only its own request).
+    public func embed(_ texts: [String], prefix: String = "", sparse: Bool = false) async throws -> Result {
+        let inputs = try embedder.prepare(texts, prefix: prefix, sparse: sparse)
         if inputs.isEmpty { return Result(vectors: [], tokens: 0) }
         let vectors: [TextVectors] = try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(inputs: inputs, continuation: continuation))

@@ -37,7 +37,7 @@ public struct EmbeddingController<Context: RequestContext>: Sendable {
         if sparse, batcher.embedder.sparseHead == nil {
             throw APIError.invalidRequest("this embedding model has no sparse head (SPARSE_HEAD); ask without 'sparse'", param: "sparse")
         }
-        let vectors = try await batcher.embed(body.texts, prefix: prefixes.prefix(for: kind)).vectors
+        let vectors = try await batcher.embed(body.texts, prefix: prefixes.prefix(for: kind), sparse: sparse).vectors
         return EmbedResponse(
             embeddings: vectors.map(\.dense),
             sparseEmbeddings: sparse ? vectors.map { SparseEmbedding(indices: $0.sparse?.indices ?? [], values: $0.sparse?.values ?? []) } : nil)

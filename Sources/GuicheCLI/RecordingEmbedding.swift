@@ -22,7 +22,17 @@ final class RecordingEmbedding: TextEmbedding {
     var maxInputTokens: Int { inner.maxInputTokens }
     func documentTokenCount(_ text: String) throws -> Int { try inner.documentTokenCount(text) }
 
+    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try record(texts, kind: kind)
+        return try await inner.embed(texts, kind: kind)
+    }
+
     func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
+        try record(texts, kind: kind)
+        return try await inner.vectors(texts, kind: kind)
+    }
+
+    private func record(_ texts: [String], kind: EmbeddingInputKind) throws {
         if kind == .document {
             var lines = Data()
             for text in texts {
@@ -31,6 +41,5 @@ final class RecordingEmbedding: TextEmbedding {
             }
             try file.withLock { try $0.write(contentsOf: lines) }
         }
-        return try await inner.vectors(texts, kind: kind)
     }
 }

@@ -59,6 +59,8 @@ public final class Embedder: Sendable {
         /// Tokens of the model's prefix ("passage: ") at the start of the first window, after its
         /// start token: left out of the sparse vector, which describes the text alone.
         public var prefixTokens = 0
+        /// Whether `vectors(prepared:)` computes this text's sparse vector (with a sparse head).
+        public var wantsSparse = true
 
         /// Tokens the model reads for this text, special tokens included.
         public var tokenCount: Int { windows.reduce(0) { $0 + $1.count } }
@@ -156,14 +158,15 @@ public final class Embedder: Sendable {
     /// Embeds `texts`, returning one unit-length vector per text, in order. An empty text, or one
     /// longer than `maxInputTokens` under `.reject`, fails the whole call with an error naming its index.
     public func embed(_ texts: [String]) async throws(LlamaError) -> [[Float]] {
-        try await embed(prepared: prepare(texts))
+        try await embed(prepared: prepare(texts, sparse: false))
     }
 
     /// Tokenizes and checks `texts`, each after `prefix` (the model's "query: " or "passage: "),
     /// for `embed(prepared:)`: empty texts, and texts longer than `maxInputTokens` under `.reject`,
     /// are errors naming their index. Callers that merge several requests into one pass prepare
-    /// each request first, so one bad input cannot fail the others.
-    public func prepare(_ texts: [String], prefix: String = "") throws(LlamaError) -> [PreparedText] {
+    /// each request first, so one bad input cannot fail the others. `sparse: false` leaves out the
+    /// texts' sparse vectors (and their encoding's cost).
+    public func prepare(_ texts: [String], prefix: String = "", sparse: Bool = true) throws(LlamaError) -> [PreparedText] {
         var prepared: [PreparedText] = []
         prepared.reserveCapacity(texts.count)
         let prefixTokens = prefix.isEmpty ? [] : try model.tokenize(prefix.trimmingCharacters(in: .whitespaces), addSpecial: false)
@@ -181,6 +184,7 @@ public final class Embedder: Sendable {
             }
             // The prefix is skipped only where it tokenized on its own (it always does for e5's).
             if !prefixTokens.isEmpty, input.windows[0].dropFirst(start).starts(with: prefixTokens) { input.prefixTokens = prefixTokens.count }
+            input.wantsSparse = sparse
             prepared.append(input)
         }
         return prepared
@@ -209,13 +213,13 @@ public final class Embedder: Sendable {
         try await vectors(prepared: texts).map(\.dense)
     }
 
-    /// The dense vectors of texts prepared by `prepare(_:prefix:)` and, with a sparse head, their
-    /// sparse vectors (from the same forward pass: the text's tokens, without start, end or prefix
+    /// The dense vectors of texts prepared by `prepare(_:prefix:sparse:)` and, with a sparse head,
+    /// the sparse vectors of those that want one (from the same forward pass: the text's tokens, without start, end or prefix
     /// tokens, max-pooled over a long text's windows).
     public func vectors(prepared texts: [PreparedText]) async throws(LlamaError) -> [TextVectors] {
         if texts.isEmpty { return [] }
         let windows = texts.flatMap { text in
-            text.windows.enumerated().map { Window(tokens: $1, prefixTokens: $0 == 0 ? text.prefixTokens : 0) }
+            text.windows.enumerated().map { Window(tokens: $1, prefixTokens: $0 == 0 ? text.prefixTokens : 0, wantsSparse: text.wantsSparse) }
         }
         if let index = windows.firstIndex(where: { $0.tokens.isEmpty || $0.tokens.count > maxInputTokens }) {
             throw .inputTooLong(index: index, tokens: windows[index].tokens.count, limit: maxInputTokens)
@@ -247,6 +251,7 @@ public final class Embedder: Sendable {
     private struct Window: Sendable {
         var tokens: [Token]
         var prefixTokens: Int
+        var wantsSparse: Bool
     }
 
     /// A window's pooled (not yet normalised) embedding and, with a sparse head, its pooled
@@ -281,7 +286,7 @@ public final class Embedder: Sendable {
             for (sequence, input) in packed.enumerated() {
                 let dense = try pooledEmbedding(sequence: Int32(sequence), tokenCount: input.tokenCount, firstRow: input.firstRow)
                 let window = inputs[next - packed.count + sequence]
-                results.append(PooledWindow(dense: dense, sparse: try sparseHead.map { head throws(LlamaError) in
+                results.append(PooledWindow(dense: dense, sparse: try (window.wantsSparse ? sparseHead : nil).map { head throws(LlamaError) in
                     try sparseActivations(head, window: window, firstRow: input.firstRow)
                 }))
             }

@@ -24,9 +24,4 @@ public struct EmbeddingPrefixes: Sendable, Equatable {
         kind == .query ? query : document
     }
 
-    /// `texts` with the prefix for `kind`.
-    public func apply(to texts: [String], kind: EmbeddingInputKind) -> [String] {
-        let prefix = prefix(for: kind)
-        return prefix.isEmpty ? texts : texts.map { prefix + $0 }
-    }
 }

@@ -25,16 +25,11 @@ public protocol TextEmbedding: Sendable {
     var maxInputTokens: Int { get }
     /// Tokens `text` takes as a document, prefix included.
     func documentTokenCount(_ text: String) throws -> Int
-    /// Unit-length vectors, one per text, with the model's prefix for `kind`, and each text's
-    /// sparse vector when the model has a sparse head.
+    /// Unit-length vectors, one per text, with the model's prefix for `kind` (no sparse vectors:
+    /// their encoding is not paid for).
+    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]]
+    /// The same vectors and each text's sparse vector when the model has a sparse head.
     func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors]
-}
-
-extension TextEmbedding {
-    /// The dense vectors alone.
-    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
-        try await vectors(texts, kind: kind).map(\.dense)
-    }
 }
 
 /// The embedding model in this process.
@@ -54,6 +49,10 @@ public struct LocalEmbedding: TextEmbedding {
 
     public func documentTokenCount(_ text: String) throws -> Int {
         try embedder.tokenCount(prefixes.document + text)
+    }
+
+    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try await embedder.embed(prepared: embedder.prepare(texts, prefix: prefixes.prefix(for: kind), sparse: false))
     }
 
     public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {

@@ -57,6 +57,10 @@ public struct RemoteEmbedding: TextEmbedding {
         return ((documentPrefix + text).utf8.count + 2) / 3 + 2
     }
 
+    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try await client.embed(EmbedRequest(texts: texts, tipo: Self.tipo(kind))).embeddings
+    }
+
     public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
         let response = try await client.embed(EmbedRequest(texts: texts, tipo: Self.tipo(kind), sparse: sparse ? true : nil))
         guard sparse else { return response.embeddings.map { TextVectors(dense: $0) } }

@@ -33,14 +33,23 @@ final class CountingEmbedding: TextEmbedding {
 
     struct Crash: Error {}
 
+    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try count(texts, kind: kind)
+        return try await inner.embed(texts, kind: kind)
+    }
+
     func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
+        try count(texts, kind: kind)
+        return try await inner.vectors(texts, kind: kind)
+    }
+
+    private func count(_ texts: [String], kind: EmbeddingInputKind) throws {
         let calls = counts.withLock { counts -> Int in
             counts.calls += 1
             if kind == .document { counts.texts += texts.count }
             return counts.calls
         }
         if let failAfter, calls > failAfter { throw Crash() }
-        return try await inner.vectors(texts, kind: kind)
     }
 }
 
