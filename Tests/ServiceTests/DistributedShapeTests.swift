@@ -105,7 +105,7 @@ struct DistributedShapeTests {
 
     @Test("a generator lost mid-answer: the rag stream ends with an error event, then [DONE]")
     func upstreamLostMidStream() async throws {
-        let port = Int.random(in: 40000..<50000)
+        let port = TestPorts.unused()
         let generatorProcess = try await ReplicaFailoverTests.startGenerator(host: "127.0.0.1", port: port)
         defer { if generatorProcess.isRunning { kill(generatorProcess.processIdentifier, SIGKILL) } }
         let embedder = try Embedder(model: TestModels.e5, configuration: .init(threads: 2))

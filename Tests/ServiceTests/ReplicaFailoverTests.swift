@@ -76,6 +76,7 @@ struct ReplicaFailoverTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<1200 {  // up to 2 minutes on loaded cores
+            try #require(process.isRunning, "the generator on \(host):\(port) exited (status \(process.terminationStatus)) before it was ready")
             if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://\(host):\(port)/health")!),
                (response as? HTTPURLResponse)?.statusCode == 200 { return process }
             try await Task.sleep(for: .milliseconds(100))
@@ -86,7 +87,7 @@ struct ReplicaFailoverTests {
 
     @Test("a generator replica killed mid-answer: the answer completes on the other replica, unchanged")
     func failoverMidAnswer() async throws {
-        let port = Int.random(in: 30000..<40000)
+        let port = TestPorts.unused()
         let first = try await Self.startGenerator(host: "127.0.0.1", port: port)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         let second = try await Self.startGenerator(host: "127.0.0.2", port: port)

@@ -25,6 +25,7 @@ struct ReproducibilityTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<3000 {  // up to 5 minutes: startup indexes and calibrates, slow while other suites load the 2 cores
+            try #require(process.isRunning, "guiche serve all exited (status \(process.terminationStatus)) before it was ready")
             if let (body, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!),
                String(decoding: body, as: UTF8.self).contains(#""ready":true"#) { return process }
             try await Task.sleep(for: .milliseconds(100))
@@ -50,7 +51,7 @@ struct ReproducibilityTests {
         let questions = ["Qual o procedimento para renovação da CNH?", "Quanto custa a segunda via da CNH?", "Quem ganhou a Copa de 2002?"]
         var runs: [[ChatResponse]] = []
         for _ in 0..<2 {
-            let port = Int.random(in: 40000..<50000)
+            let port = TestPorts.unused()
             let process = try await Self.serveAll(data: data, database: database, port: port)
             defer { process.terminate(); process.waitUntilExit() }
             var answers: [ChatResponse] = []

@@ -56,7 +56,7 @@ struct ServiceSupportTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-env-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let port = Int.random(in: 20000..<30000)
+        let port = TestPorts.unused()
         try """
             # read by swift-configuration
             PORT=\(port)
@@ -93,7 +93,7 @@ struct ServiceSupportTests {
     @Test("SIGTERM cancels a generation still running after SHUTDOWN_GRACE_SECONDS and exits")
     func boundedShutdown() async throws {
         let executable = TestModels.root.appendingPathComponent(".build/debug/guiche").path
-        let port = Int.random(in: 30000..<40000)
+        let port = TestPorts.unused()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve", "generator", "--host", "127.0.0.1", "--port", "\(port)", "--parallel", "1"]
