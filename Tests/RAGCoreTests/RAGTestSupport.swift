@@ -33,14 +33,9 @@ final class CountingEmbedding: TextEmbedding {
 
     struct Crash: Error {}
 
-    func embed(_ texts: [String], kind: EmbeddingInputKind) async throws -> [[Float]] {
+    func vectors(_ texts: [String], kind: EmbeddingInputKind, sparseCount: Int) async throws -> [TextVectors] {
         try count(texts, kind: kind)
-        return try await inner.embed(texts, kind: kind)
-    }
-
-    func vectors(_ texts: [String], kind: EmbeddingInputKind) async throws -> [TextVectors] {
-        try count(texts, kind: kind)
-        return try await inner.vectors(texts, kind: kind)
+        return try await inner.vectors(texts, kind: kind, sparseCount: sparseCount)
     }
 
     private func count(_ texts: [String], kind: EmbeddingInputKind) throws {

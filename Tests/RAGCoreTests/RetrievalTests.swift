@@ -37,6 +37,18 @@ struct RetrievalTests {
         return retriever
     }
 
+    @Test("only the texts asked for get a sparse vector (the question does, its rewrite does not); dense vectors are unchanged")
+    func sparseOnlyWhereAsked() async throws {
+        let texts = ["Qual o prazo de validade da CNH?", "Qual o prazo de validade da Carteira Nacional de Habilitação?"]
+        let first = try await RAGModels.embedding.vectors(texts, kind: .query, sparseCount: 1)
+        #expect(first[0].sparse?.indices.isEmpty == false)
+        #expect(first[1].sparse == nil)
+        let all = try await RAGModels.embedding.vectors(texts, kind: .query)
+        #expect(all.allSatisfy { $0.sparse != nil })
+        #expect(all[0].sparse == first[0].sparse)
+        #expect(try await RAGModels.embedding.embed(texts, kind: .query) == first.map(\.dense))
+    }
+
     @Test("a question answered by one document finds that document first")
     func rightDocumentFirst() async throws {
         let retriever = try await Self.indexedRetriever()
