@@ -176,8 +176,9 @@ public struct Answerer: Sendable {
     public func stream(question: String, topK: Int? = nil) async throws -> AnswerStream {
         let retrieval = try await retriever.retrieval(question, topK: topK ?? settings.topK)
         let selectionStart = ContinuousClock.now
+        var embedded: [String: [Float]] = [:]
         let evidence = retrieval.sources.isEmpty
-            ? Evidence.none : try await selector.select(question: question, query: retrieval.query, sources: retrieval.sources)
+            ? Evidence.none : try await selector.select(question: question, query: retrieval.query, sources: retrieval.sources, embedded: &embedded)
         let policy = await refusalPolicy()
         // The evidence quoted must answer, and so must the evidence dense and keyword search alone
         // find, which the refusal policy was calibrated on: the sparse side re-ranks what is
@@ -186,7 +187,7 @@ public struct Answerer: Sendable {
         var answerable = policy.isAnswerable(evidence)
         if answerable, retrieval.calibratedSources.map(\.chunkIDs) != retrieval.sources.map(\.chunkIDs) {
             answerable = policy.isAnswerable(
-                try await selector.select(question: question, query: retrieval.query, sources: retrieval.calibratedSources))
+                try await selector.select(question: question, query: retrieval.query, sources: retrieval.calibratedSources, embedded: &embedded))
         }
         // Choosing the evidence is embedding its candidate units, nearly all of it.
         let embeddingTime = retrieval.embeddingTime + (ContinuousClock.now - selectionStart)

@@ -56,6 +56,13 @@ public struct EvidenceSelector: Sendable {
 
     /// The evidence for `question` among `sources`; `query` is the question's embedding.
     public func select(question: String, query: [Float], sources: [RetrievedSource]) async throws -> Evidence {
+        var embedded: [String: [Float]] = [:]
+        return try await select(question: question, query: query, sources: sources, embedded: &embedded)
+    }
+
+    /// The same, reusing the vectors of units an earlier selection for the question embedded
+    /// (`embedded`, by the text given to the model) and adding those it embeds.
+    public func select(question: String, query: [Float], sources: [RetrievedSource], embedded: inout [String: [Float]]) async throws -> Evidence {
         let byUnit = sources.enumerated().map { EvidenceUnit.units(of: $1, index: $0) }
         // (source, position) of each candidate.
         let keys = Array(byUnit.enumerated().flatMap { source, units in units.indices.map { [source, $0] } }.prefix(Self.maxCandidates))
@@ -68,7 +75,13 @@ public struct EvidenceSelector: Sendable {
             [unit.level == 0 ? unit.citation + ":" : nil, unit.parent.map { byUnit[unit.source][$0].text }, unit.text]
                 .compactMap { $0 }.joined(separator: " ")
         }
-        let vectors = try await embedding.embed(withParents.map(Self.opening), kind: .document)
+        let openings = withParents.map(Self.opening)
+        var missing: [String] = []
+        for text in openings where embedded[text] == nil && !missing.contains(text) { missing.append(text) }
+        if !missing.isEmpty {
+            for (text, vector) in zip(missing, try await embedding.embed(missing, kind: .document)) { embedded[text] = vector }
+        }
+        let vectors = openings.map { embedded[$0]! }
         let dense: [Float] = vectors.map { vector in zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 } }
         let questionTerms = KeywordQuery(question, vocabulary: vocabulary).terms
         let termSets = withParents.map { Set(KeywordText.terms(of: $0)) }
