@@ -228,6 +228,15 @@ public final class PostgresIndexStore: IndexStore {
         return vectors
     }
 
+    public func keywordTerms(ids: [Int64]) async throws -> [Int64: Set<String>] {
+        guard !ids.isEmpty else { return [:] }
+        var terms: [Int64: Set<String>] = [:]
+        let rows = try await client.query(
+            "SELECT chunk_id, term FROM \(unescaped: schema).chunk_term WHERE chunk_id = ANY(\(ids)) AND strpos(term, ' ') = 0", logger: logger)
+        for try await (id, term) in rows.decode((Int64, String).self) { terms[id, default: []].insert(term) }
+        return terms
+    }
+
     /// A sparse vector from PostgreSQL's base64 of its bytes (which breaks lines every 76 characters).
     static func sparseVector(base64: String?) -> SparseVector? {
         base64.flatMap { Data(base64Encoded: $0, options: .ignoreUnknownCharacters) }.flatMap(SparseVector.init(bytes:))

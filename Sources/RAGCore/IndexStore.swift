@@ -106,6 +106,9 @@ public protocol IndexStore: Sendable {
     /// The vectors of the chunks `ids` (those that exist), sparse ones included.
     func vectors(ids: [Int64]) async throws -> [Int64: TextVectors]
     func chunks(ids: [Int64]) async throws -> [IndexedChunk]
+    /// The distinct keyword terms (body and heading; no identifier phrases) of the chunks `ids`
+    /// that exist.
+    func keywordTerms(ids: [Int64]) async throws -> [Int64: Set<String>]
     /// The chunks of the document at `documentPath`, in order (none when it is not indexed).
     func chunks(documentPath: String) async throws -> [IndexedChunk]
     /// BM25 over the chunks' keyword terms (body and heading): chunk ids with their scores

@@ -20,8 +20,8 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
 /// scores units against it).
 public struct Retrieval: Sendable {
     public var sources: [RetrievedSource]
-    /// The sources dense and keyword search alone rank first (the same as `sources` without a
-    /// sparse side): what refusal was calibrated on. The sparse side ranks, it does not vouch.
+    /// The sources dense and keyword search alone rank first: what refusal was calibrated on. The
+    /// sparse and sub-word sides rank, they do not vouch.
     public var calibratedSources: [RetrievedSource]
     /// The unit-length query vector dense search used; empty when the collection is empty.
     public var query: [Float]
@@ -51,6 +51,12 @@ public actor Retriever {
     /// The sparse side's weight (measured with `guiche eval`: it finds articles whose words differ
     /// from the question's where dense search ranks them low).
     static let sparseWeight = 0.3
+    /// The sub-word side's weight (`CharacterGrams`: the share of the question's trigram weight a
+    /// chunk holds, unscaled; measured with `guiche eval`, it lifts the article sharing the
+    /// question's word forms among close candidates), and how many of the best fused candidates
+    /// it scores.
+    static let gramWeight = 0.5
+    static let gramCandidates = 40
     /// Ranked chunks read per source wanted: neighbours merge, and `topK` distinct passages remain.
     static let reachPerSource = 2
 
@@ -98,10 +104,14 @@ public actor Retriever {
         for (hit, score) in zip(keyword, Self.scaled(keyword.map(\.score))) { fused[hit.id, default: 0] += keywordWeight * score }
         let calibrated = fused
         for (hit, score) in zip(sparse, Self.scaled(sparse.map { Double($0.score) })) { fused[hit.id, default: 0] += Self.sparseWeight * score }
-        func ranked(_ fused: [Int64: Double]) -> [Int64] {
-            fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(topK * Self.reachPerSource).map(\.key)
+        func ranked(_ fused: [Int64: Double], count: Int) -> [Int64] {
+            fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(count).map(\.key)
         }
-        let (rankedIDs, calibratedIDs) = (ranked(fused), sparse.isEmpty ? [] : ranked(calibrated))
+        let gramCandidates = ranked(fused, count: Self.gramCandidates)
+        let terms = try await store.keywordTerms(ids: gramCandidates)
+        let overlap = CharacterGrams(terms: KeywordText.terms(of: question)).overlap(gramCandidates.map { terms[$0] ?? [] })
+        for (id, share) in zip(gramCandidates, overlap) { fused[id, default: 0] += Self.gramWeight * share }
+        let (rankedIDs, calibratedIDs) = (ranked(fused, count: topK * Self.reachPerSource), ranked(calibrated, count: topK * Self.reachPerSource))
         let chunks = Dictionary(
             try await store.chunks(ids: Array(Set(rankedIDs + calibratedIDs))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let ordinals = chunks.mapValues(\.ordinal)
@@ -113,7 +123,7 @@ public actor Retriever {
             }, ordinals: ordinals, topK: topK)
         }
         let found = sources(rankedIDs)
-        return Retrieval(sources: found, calibratedSources: sparse.isEmpty ? found : sources(calibratedIDs), query: query, embeddingTime: embeddingTime)
+        return Retrieval(sources: found, calibratedSources: calibratedIDs == rankedIDs ? found : sources(calibratedIDs), query: query, embeddingTime: embeddingTime)
     }
 
     /// The unit-length mean of unit vectors.

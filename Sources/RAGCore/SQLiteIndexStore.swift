@@ -187,6 +187,21 @@ public final class SQLiteIndexStore: IndexStore {
         }
     }
 
+    public func keywordTerms(ids: [Int64]) async throws -> [Int64: Set<String>] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.read { db in
+            var terms: [Int64: Set<String>] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT rowid, body, heading FROM chunk_terms WHERE rowid IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(ids))
+            while let row = try rows.next() {
+                let (body, heading): (String, String) = (row["body"], row["heading"])
+                terms[row["rowid"]] = Set((body + " " + heading).split(separator: " ").map(String.init))
+            }
+            return terms
+        }
+    }
+
     public func vectors(ids: [Int64]) async throws -> [Int64: TextVectors] {
         guard !ids.isEmpty else { return [:] }
         return try await database.read { db in

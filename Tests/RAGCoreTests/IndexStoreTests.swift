@@ -89,6 +89,9 @@ struct IndexStoreTests {
         #expect(chunks[0].documentTitle == "Lei nº 9.503/1997")
         #expect(chunks[1].location == "Capítulo I › Art. 2")
         #expect(try await store.chunks(ids: snapshot.ids.reversed()).map(\.id) == snapshot.ids.reversed(), "in the order asked")
+        let heading = KeywordText.terms(of: "Lei nº 9.503/1997\nCapítulo I › Art. 1")
+        #expect(try await store.keywordTerms(ids: [snapshot.ids[2], -1]) == [snapshot.ids[2]: Set(["art", "147", "exam"] + heading)],
+                "body and heading terms, no identifier phrase ('art 147')")
 
         // Replacing a document replaces its chunks and their keyword terms.
         try await store.replace(Self.document("a.txt", hash: "h2", chunks: 1), chunks: [

@@ -17,6 +17,24 @@ struct KeywordTextTests {
         #expect(KeywordText.terms(of: "arts. 5 e 6") == ["art", "5", "6"])
     }
 
+    @Test("sub-word overlap: a derived word form shares trigrams where BM25 sees no common stem; rare trigrams weigh more")
+    func characterGrams() {
+        func terms(_ text: String) -> Set<String> { Set(KeywordText.terms(of: text)) }
+        let question = CharacterGrams(terms: KeywordText.terms(of: "sou pobre e estou desempregada"))
+        let candidates = [
+            terms("a falta ou a carência de recursos materiais não constitui motivo suficiente para a perda do poder familiar"),
+            terms("o adolescente tem direito à profissionalização e à proteção no trabalho e no emprego"),
+            terms("a criança tem direito à educação"),
+        ]
+        #expect(terms("desempregada").isDisjoint(with: candidates[1]), "no stem in common")
+        let overlap = question.overlap(candidates)
+        #expect(overlap.allSatisfy { (0...1).contains($0) })
+        #expect(overlap[1] > overlap[0] && overlap[1] > overlap[2], "\(overlap): 'desempreg' and 'empreg' share trigrams")
+        #expect(question.overlap([terms("sou pobre e estou desempregada")]) == [1], "every trigram held")
+        #expect(CharacterGrams(terms: []).overlap(candidates) == [0, 0, 0])
+        #expect(CharacterGrams.grams(of: ["ab"]).isDisjoint(with: CharacterGrams.grams(of: ["xab", "abc"])), "a short term is not a trigram")
+    }
+
     @Test("vocabulary rules add the law's words for everyday ones, by stem and anywhere in the question")
     func vocabulary() throws {
         let vocabulary = try Vocabulary(parsing: """
