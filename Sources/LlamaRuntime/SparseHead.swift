@@ -114,7 +114,9 @@ public struct SparseHead: Sendable {
                             let firstPanel = 2 * min(pairs, part * pairsPerPart)
                             let lastPanel = part == parts - 1 ? 2 * pairs + lonePanel : 2 * min(pairs, (part + 1) * pairsPerPart)
                             guard lastPanel > firstPanel else { return }
-                            guiche_sparse_panels(weights, dimensions, firstPanel, lastPanel - firstPanel, states + first * dimensions, tokens, out, features)
+                            let done = guiche_sparse_panels(
+                                weights, dimensions, firstPanel, lastPanel - firstPanel, states + first * dimensions, tokens, out, features)
+                            precondition(done == 1, "no sparse encoder kernel for this CPU")
                         }
                         bias.withUnsafeBufferPointer { b in
                             pooled.withUnsafeMutableBufferPointer { p in

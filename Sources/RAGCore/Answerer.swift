@@ -181,8 +181,8 @@ public struct Answerer: Sendable {
             ? Evidence.none : try await selector.select(question: question, query: retrieval.query, sources: retrieval.sources, embedded: &embedded)
         let policy = await refusalPolicy()
         // The evidence quoted must answer, and so must the evidence dense and keyword search alone
-        // find, which the refusal policy was calibrated on: the sparse side re-ranks what is
-        // quoted, it does not make a question answerable (measured: out-of-scope questions about a
+        // find, which the refusal policy was calibrated on: the sparse and sub-word sides re-rank
+        // what is quoted, they do not make a question answerable (measured: out-of-scope questions about a
         // related benefit or a penalty's term otherwise got an answer, DEVELOPERS.md).
         var answerable = policy.isAnswerable(evidence)
         if answerable, retrieval.calibratedSources.map(\.chunkIDs) != retrieval.sources.map(\.chunkIDs) {
