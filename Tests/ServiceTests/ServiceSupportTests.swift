@@ -74,7 +74,7 @@ struct ServiceSupportTests {
         process.standardError = output
         try process.run()
         var health: String?
-        for _ in 0..<100 where health == nil {
+        for _ in 0..<1200 where health == nil && process.isRunning {  // up to 2 minutes on loaded cores
             try await Task.sleep(for: .milliseconds(100))
             if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!) {
                 health = String(decoding: data, as: UTF8.self)
