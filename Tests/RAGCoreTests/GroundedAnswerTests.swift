@@ -181,6 +181,29 @@ struct GroundedAnswerTests {
         #expect(EvidenceSelector.choose(order: [3, 0, 1, 2], keys: keys, units: units, count: 3) == [3, 0])
     }
 
+    @Test("a second selection for the same question embeds only the units the first did not")
+    func selectionsShareUnitVectors() async throws {
+        func source(_ location: String, _ text: String) -> RetrievedSource {
+            RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: location, text: text, similarity: 0.9, chunkIDs: [1])
+        }
+        let renewal = source("Art. 147", "Art. 147. O exame de aptidão física e mental será preliminar e renovável a cada cinco anos.")
+        let points = source("Art. 261", "Art. 261. A penalidade de suspensão do direito de dirigir será imposta quando o infrator atingir 20 pontos.")
+        let school = source("Art. 156", "Art. 156. O CONTRAN regulamentará o credenciamento para prestação de serviço pelas autoescolas.")
+        let counting = CountingEmbedding()
+        let selector = EvidenceSelector(embedding: counting)
+        let question = "de quanto em quanto tempo renovo o exame?"
+        let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
+        var embedded: [String: [Float]] = [:]
+        _ = try await selector.select(question: question, query: query, sources: [renewal, points], embedded: &embedded)
+        let first = counting.texts
+        #expect(first == 2 && embedded.count == 2)
+        _ = try await selector.select(question: question, query: query, sources: [points, renewal], embedded: &embedded)
+        #expect(counting.texts == first, "the same units in another order: nothing embedded again")
+        let evidence = try await selector.select(question: question, query: query, sources: [points, school], embedded: &embedded)
+        #expect(counting.texts == first + 1, "only the new source's unit")
+        #expect(evidence.units.contains { $0.citation.hasSuffix("art. 261") })
+    }
+
     @Test("the kind of figure a question asks for, and whether a passage states one")
     func askedFigures() {
         #expect(AskedFigure.asked(in: "Quanto custa a segunda via da CNH?") == .amount)
