@@ -40,7 +40,7 @@ public actor EmbeddingBatcher {
     /// Embeds `texts`, each after `prefix`, with their sparse vectors when `sparse` (validated
     /// first, so a bad text fails only its own request).
     public func embed(_ texts: [String], prefix: String = "", sparse: Bool = false) async throws -> Result {
-        let inputs = try embedder.prepare(texts, prefix: prefix, sparse: sparse)
+        let inputs = try embedder.prepare(texts, prefix: prefix, sparseCount: sparse ? texts.count : 0)
         if inputs.isEmpty { return Result(vectors: [], tokens: 0) }
         let vectors: [TextVectors] = try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(inputs: inputs, continuation: continuation))

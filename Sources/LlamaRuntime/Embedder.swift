@@ -60,7 +60,7 @@ public final class Embedder: Sendable {
         /// start token: left out of the sparse vector, which describes the text alone.
         public var prefixTokens = 0
         /// Whether `vectors(prepared:)` computes this text's sparse vector (with a sparse head).
-        public var wantsSparse = true
+        public internal(set) var wantsSparse = true
 
         /// Tokens the model reads for this text, special tokens included.
         public var tokenCount: Int { windows.reduce(0) { $0 + $1.count } }
@@ -158,15 +158,15 @@ public final class Embedder: Sendable {
     /// Embeds `texts`, returning one unit-length vector per text, in order. An empty text, or one
     /// longer than `maxInputTokens` under `.reject`, fails the whole call with an error naming its index.
     public func embed(_ texts: [String]) async throws(LlamaError) -> [[Float]] {
-        try await embed(prepared: prepare(texts, sparse: false))
+        try await embed(prepared: prepare(texts, sparseCount: 0))
     }
 
     /// Tokenizes and checks `texts`, each after `prefix` (the model's "query: " or "passage: "),
     /// for `embed(prepared:)`: empty texts, and texts longer than `maxInputTokens` under `.reject`,
     /// are errors naming their index. Callers that merge several requests into one pass prepare
-    /// each request first, so one bad input cannot fail the others. `sparse: false` leaves out the
-    /// texts' sparse vectors (and their encoding's cost).
-    public func prepare(_ texts: [String], prefix: String = "", sparse: Bool = true) throws(LlamaError) -> [PreparedText] {
+    /// each request first, so one bad input cannot fail the others. Only the first `sparseCount`
+    /// texts get sparse vectors (the others' encoding is not paid for).
+    public func prepare(_ texts: [String], prefix: String = "", sparseCount: Int = .max) throws(LlamaError) -> [PreparedText] {
         var prepared: [PreparedText] = []
         prepared.reserveCapacity(texts.count)
         let prefixTokens = prefix.isEmpty ? [] : try model.tokenize(prefix.trimmingCharacters(in: .whitespaces), addSpecial: false)
@@ -184,7 +184,7 @@ public final class Embedder: Sendable {
             }
             // The prefix is skipped only where it tokenized on its own (it always does for e5's).
             if !prefixTokens.isEmpty, input.windows[0].dropFirst(start).starts(with: prefixTokens) { input.prefixTokens = prefixTokens.count }
-            input.wantsSparse = sparse
+            input.wantsSparse = index < sparseCount
             prepared.append(input)
         }
         return prepared
@@ -213,7 +213,7 @@ public final class Embedder: Sendable {
         try await vectors(prepared: texts).map(\.dense)
     }
 
-    /// The dense vectors of texts prepared by `prepare(_:prefix:sparse:)` and, with a sparse head,
+    /// The dense vectors of texts prepared by `prepare(_:prefix:sparseCount:)` and, with a sparse head,
     /// the sparse vectors of those that want one (from the same forward pass: the text's tokens, without start, end or prefix
     /// tokens, max-pooled over a long text's windows).
     public func vectors(prepared texts: [PreparedText]) async throws(LlamaError) -> [TextVectors] {

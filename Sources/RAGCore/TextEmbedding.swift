@@ -63,8 +63,6 @@ public struct LocalEmbedding: TextEmbedding {
     }
 
     public func vectors(_ texts: [String], kind: EmbeddingInputKind, sparseCount: Int) async throws -> [TextVectors] {
-        var prepared = try embedder.prepare(texts, prefix: prefixes.prefix(for: kind))
-        for index in prepared.indices { prepared[index].wantsSparse = index < sparseCount }
-        return try await embedder.vectors(prepared: prepared)
+        try await embedder.vectors(prepared: embedder.prepare(texts, prefix: prefixes.prefix(for: kind), sparseCount: sparseCount))
     }
 }

@@ -57,7 +57,7 @@ struct SparseHeadTests {
         let pooledByLlama = try await plain.embed(["query: " + question])[0]
         #expect(cosine(vectors[0].dense, pooledByLlama) >= 0.9999)
         #expect(try await plain.vectors(prepared: plain.prepare([question]))[0].sparse == nil, "no head, no sparse vector")
-        let denseOnly = try await embedder.vectors(prepared: embedder.prepare([question], prefix: "query: ", sparse: false))[0]
+        let denseOnly = try await embedder.vectors(prepared: embedder.prepare([question], prefix: "query: ", sparseCount: 0))[0]
         #expect(denseOnly.sparse == nil, "not asked, not encoded")
         #expect(denseOnly.dense == vectors[0].dense)
         // Without the prefix's tokens, the sparse vector is nearly the bare text's.
