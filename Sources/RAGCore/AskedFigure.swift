@@ -24,7 +24,7 @@ public enum AskedFigure: String, Sendable, CaseIterable {
         if has(["quanto custa", "custa", "valor", "preco", "quanto pago", "quanto paga", "quanto e a taxa", "reais", "r"]) { return .amount }
         // "Qual a idade", not "menor de idade" or "terceira idade".
         if has(["qual a idade", "qual idade", "que idade", "idade minima", "idade maxima", "com quantos anos", "a partir de quantos anos",
-                "ate quantos anos", "quantos anos precisa", "quantos anos tem que"]) { return .age }
+                "ate quantos anos", "quantos anos precisa", "quantos anos tem que", "diferenca de idade", "diferenca minima de idade"]) { return .age }
         if has(["quanto tempo", "prazo", "quantos dias", "quantos meses", "quantas horas", "quantas semanas", "quantos anos",
                 "ate quando", "validade", "de quanto em quanto", "por quanto tempo", "em quantos dias", "dura"]) { return .duration }
         if has(["quantos", "quantas", "numero de", "quantidade"]) { return .count }

@@ -38,36 +38,54 @@ public enum FactNormalizer {
         "oitocentos": 800, "oitocentas": 800, "novecentos": 900, "novecentas": 900,
     ]
 
+    /// Whether the words after a lone "um"/"uma" make it a figure: a unit of time or money, or
+    /// "a"/"e" and another number.
+    private static func oneCounts(_ next: ArraySlice<String>) -> Bool {
+        guard let first = next.first else { return false }
+        if oneUnits.contains(first) { return true }
+        guard ["a", "e"].contains(first), let second = next.dropFirst().first else { return false }
+        return second.first?.isNumber == true || (units[second] != nil && !["um", "uma"].contains(second))
+    }
+
+    private static let oneUnits: Set<String> = [
+        "ano", "mes", "dia", "hora", "semana", "minuto", "salario", "real", "decimo", "terco", "quarto", "quinto", "sexto",
+    ]
+
     /// Runs of number words ("cento e vinte", "dois mil e quinhentos") as one number. "um"/"uma"
-    /// alone stay words ("uma vez" is not a figure worth comparing), unless followed by "mil" or
-    /// following "1".
+    /// alone stay words ("uma vez" is not a figure worth comparing), unless followed by "mil", a
+    /// unit ("um ano") or a range ("um a quatro"), or following "1".
     static func numbersFromWords(_ tokens: [String]) -> [String] {
         var result: [String] = []
         var index = 0
         while index < tokens.count {
-            var total = 0, group = 0, consumed = 0, sawNumber = false
+            var total = 0, group = 0, consumed = 0, sawNumber = false, last = 0
             var cursor = index
             while cursor < tokens.count {
                 let token = tokens[cursor]
                 if let value = units[token] {
                     group += value
+                    last = value
                     sawNumber = true
                     cursor += 1
                     consumed = cursor
                 } else if token == "mil" {
                     total += max(group, 1) * 1000
                     group = 0
+                    last = 1000
                     sawNumber = true
                     cursor += 1
                     consumed = cursor
-                } else if token == "e", sawNumber, cursor + 1 < tokens.count, units[tokens[cursor + 1]] != nil {
+                } else if token == "e", sawNumber, cursor + 1 < tokens.count, let next = units[tokens[cursor + 1]], last >= 20, next < last {
+                    // "vinte e um", "cento e vinte": a smaller number joins a ten or a hundred; "um e três" are two.
                     cursor += 1
                 } else {
                     break
                 }
             }
-            // … except right after "1": "1 (um) ano" is the number written twice, as "30 (trinta) dias" is.
+            // … except right after "1" ("1 (um) ano" is the number written twice, as "30 (trinta) dias"
+            // is), before a unit ("validade de um ano") and opening a range ("de um a quatro anos").
             let lone = consumed == index + 1 && ["um", "uma"].contains(tokens[index]) && result.last != "1"
+                && !(consumed < tokens.count && oneCounts(tokens[consumed...].prefix(2)))
             if sawNumber && consumed > index && !lone {
                 result.append(String(total + group))
                 index = consumed

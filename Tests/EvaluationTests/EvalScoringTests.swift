@@ -58,6 +58,11 @@ struct EvalScoringTests {
         ("o prazo é de 130 dias", "30 dias", false),
         ("uma vez por ano", "1 vez", false),
         ("reclusão de 1 (um) a 4 (quatro) anos", "1 a 4 anos", true),
+        ("Pena - reclusão de um a quatro anos, e multa.", "1 a 4 anos", true),
+        ("Permissão para Dirigir, com validade de um ano", "1 ano", true),
+        ("entre um e três salários", "1 e 3 salários", true),
+        ("um adolescente e uma criança", "1 adolescente", false),
+        ("uma a uma", "1 a 1", false),
         ("com antecedência mínima de 1 (um) ano", "1 ano", true),
         ("o benefício mensal de 1 (um) salário mínimo", "1 salário mínimo", true),
     ])
