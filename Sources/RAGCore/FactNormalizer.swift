@@ -54,14 +54,17 @@ public enum FactNormalizer {
     /// Runs of number words ("cento e vinte", "dois mil e quinhentos") as one number. "um"/"uma"
     /// alone stay words ("uma vez" is not a figure worth comparing), unless followed by "mil", a
     /// unit ("um ano") or a range ("um a quatro"), or following "1".
-    static func numbersFromWords(_ tokens: [String]) -> [String] {
+    /// `key` gives the folded form each token is looked up by; tokens that are not numbers come
+    /// back as they were.
+    static func numbersFromWords(_ tokens: [String], key: (String) -> String = { $0 }) -> [String] {
+        let keys = tokens.map(key)
         var result: [String] = []
         var index = 0
         while index < tokens.count {
             var total = 0, group = 0, consumed = 0, sawNumber = false, last = 0
             var cursor = index
             while cursor < tokens.count {
-                let token = tokens[cursor]
+                let token = keys[cursor]
                 if let value = units[token] {
                     group += value
                     last = value
@@ -75,7 +78,7 @@ public enum FactNormalizer {
                     sawNumber = true
                     cursor += 1
                     consumed = cursor
-                } else if token == "e", sawNumber, cursor + 1 < tokens.count, let next = units[tokens[cursor + 1]], last >= 20, next < last {
+                } else if token == "e", sawNumber, cursor + 1 < tokens.count, let next = units[keys[cursor + 1]], last >= 20, next < last {
                     // "vinte e um", "cento e vinte": a smaller number joins a ten or a hundred; "um e três" are two.
                     cursor += 1
                 } else {
@@ -84,8 +87,8 @@ public enum FactNormalizer {
             }
             // … except right after "1" ("1 (um) ano" is the number written twice, as "30 (trinta) dias"
             // is), before a unit ("validade de um ano") and opening a range ("de um a quatro anos").
-            let lone = consumed == index + 1 && ["um", "uma"].contains(tokens[index]) && result.last != "1"
-                && !(consumed < tokens.count && oneCounts(tokens[consumed...].prefix(2)))
+            let lone = consumed == index + 1 && ["um", "uma"].contains(keys[index]) && result.last != "1"
+                && !(consumed < keys.count && oneCounts(keys[consumed...].prefix(2)))
             if sawNumber && consumed > index && !lone {
                 result.append(String(total + group))
                 index = consumed

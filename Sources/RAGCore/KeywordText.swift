@@ -2,12 +2,12 @@ import Foundation
 
 /// How text becomes keyword-index terms, the same for documents and questions: lower-cased,
 /// accents folded, legal abbreviations and numbers normalised ("9.503" → "9503", "147º" → "147",
-/// "arts." → "art"), Portuguese stop words dropped, every other word reduced to its stem by
+/// "vinte e um" → "21", "arts." → "art"), Portuguese stop words dropped, every other word reduced to its stem by
 /// Snowball's Portuguese stemmer ("habilitação", "habilitado" → "habilit").
 public enum KeywordText {
     /// The terms of `text`, in order (repeats kept: they count for BM25).
     public static func terms(of text: String) -> [String] {
-        lowercasedWords(of: text).compactMap { word in
+        numbers(in: lowercasedWords(of: text)).compactMap { word in
             let folded = fold(word)
             return stopwords.contains(folded) ? nil : term(word, folded: folded)
         }
@@ -42,6 +42,17 @@ public enum KeywordText {
         ("encia", "ência"), ("encias", "ências"), ("ancia", "ância"), ("ancias", "âncias"), ("avel", "ável"),
         ("aveis", "áveis"), ("ivel", "ível"), ("iveis", "íveis"), ("onica", "ônica"), ("onico", "ônico"),
     ]
+
+    /// Numbers written in words as digits, as `FactNormalizer` reads them ("vinte e um anos" →
+    /// "21 anos", "de um a quatro anos" → "1 a 4 anos"), and a number repeated in words once
+    /// ("30 (trinta) dias" → "30 dias"): the law writes them both ways, citizens type digits.
+    static func numbers(in words: [String]) -> [String] {
+        var result: [String] = []
+        for word in FactNormalizer.numbersFromWords(words, key: fold) where !(word.first?.isNumber == true && result.last == word) {
+            result.append(word)
+        }
+        return result
+    }
 
     /// Lower-cased, accent-folded words and numbers: "Nº 9.503" → ["no", "9503"], "147º" → "147",
     /// "R$ 1.000,00" → ["r", "1000", "00"].

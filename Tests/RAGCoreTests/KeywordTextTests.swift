@@ -17,6 +17,15 @@ struct KeywordTextTests {
         #expect(KeywordText.terms(of: "arts. 5 e 6") == ["art", "5", "6"])
     }
 
+    @Test("numbers the law writes in words are terms in digits, as citizens type them; one written twice counts once")
+    func numberWords() {
+        #expect(KeywordText.terms(of: "A liberação será compulsória aos vinte e um anos de idade.") == ["liber", "compulsor", "21", "anos", "idad"])
+        #expect(Set(KeywordText.terms(of: "se o jovem fizer 21 anos")).contains("21"))
+        #expect(KeywordText.terms(of: "no prazo de 30 (trinta) dias") == ["praz", "30", "dias"])
+        #expect(KeywordText.terms(of: "Pena - reclusão de um a quatro anos") == ["pen", "reclusa", "1", "4", "anos"])
+        #expect(KeywordText.terms(of: "um adolescente e três crianças") == ["adolescent", "3", "crianc"])
+    }
+
     @Test("sub-word overlap: a derived word form shares trigrams where BM25 sees no common stem; rare trigrams weigh more")
     func characterGrams() {
         func terms(_ text: String) -> Set<String> { Set(KeywordText.terms(of: text)) }
