@@ -47,6 +47,8 @@ public enum KeywordText {
     /// "21 anos", "de um a quatro anos" → "1 a 4 anos"), and a number repeated in words once
     /// ("30 (trinta) dias" → "30 dias"): the law writes them both ways, citizens type digits.
     static func numbers(in words: [String]) -> [String] {
+        // "dez por cento": the "%" is not a term, and "cento" there is no hundred.
+        let words = zip([""] + words, words).filter { !($0 == "por" && $1 == "cento") }.map(\.1)
         var result: [String] = []
         for word in FactNormalizer.numbersFromWords(words, key: fold) where !(word.first?.isNumber == true && result.last == word) {
             result.append(word)

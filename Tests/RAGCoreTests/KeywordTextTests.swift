@@ -24,6 +24,8 @@ struct KeywordTextTests {
         #expect(KeywordText.terms(of: "no prazo de 30 (trinta) dias") == ["praz", "30", "dias"])
         #expect(KeywordText.terms(of: "Pena - reclusão de um a quatro anos") == ["pen", "reclusa", "1", "4", "anos"])
         #expect(KeywordText.terms(of: "um adolescente e três crianças") == ["adolescent", "3", "crianc"])
+        #expect(KeywordText.terms(of: "10% (dez por cento) dos assentos") == ["10", "assent"])
+        #expect(KeywordText.terms(of: "cento e vinte dias") == ["120", "dias"])
     }
 
     @Test("sub-word overlap: a derived word form shares trigrams where BM25 sees no common stem; rare trigrams weigh more")
