@@ -187,7 +187,9 @@ public struct EvidenceSelector: Sendable {
         for key in chosen {
             let (source, position) = (key[0], key[1])
             let unit = units[source][position]
-            if let list = unit.listBelongedTo(at: position) {
+            // Its own list, and the one it introduces: an alínea "b) … estiver acompanhada:" is
+            // an item of its §'s list and introduces its own items.
+            for list in [unit.list, unit.textWithoutSanction.hasSuffix(":") ? position : nil].compactMap({ $0 }) {
                 let items = units[source].indices.filter { units[source][$0].list == list }.prefix(maxListItems)
                 positions.formUnion(items.map { [source, $0] })
             }

@@ -40,7 +40,7 @@ extension EvidenceUnit {
         let components = source.location.components(separatedBy: " › ")
         var article = components.last { $0.hasPrefix("Art") }.map { articleLabel(in: $0) }
         var section = components.last { !$0.hasPrefix("Art") && !$0.isEmpty }
-        var paragraph: String?, inciso: String?, alinea: String?
+        var paragraph: String?, inciso: String?, alinea: String?, item: String?
         var units: [EvidenceUnit] = []
         var lastAtLevel: [Int: Int] = [:]
         var listStart: Int?
@@ -55,6 +55,7 @@ extension EvidenceUnit {
             if let paragraph { parts.append(paragraph == "Parágrafo único" ? "parágrafo único" : paragraph) }
             if let inciso { parts.append(inciso) }
             if let alinea { parts.append(alinea) }
+            if let item { parts.append(item) }
             return parts.joined(separator: ", ")
         }
 
@@ -74,28 +75,32 @@ extension EvidenceUnit {
             let raw = rawLine.trimmingCharacters(in: .whitespaces)
             let line = LegalAnnotations.strip(raw).trimmingCharacters(in: .whitespaces)
             guard line.contains(where: \.isLetter) else { continue }
-            let marker = LegalChunker.marker(of: raw)
+            // Alíneas divide into items numbered "1)", "2." (Lei Complementar nº 95/1998, art. 10, IV).
+            let itemNumber = alinea == nil ? nil : line.firstMatch(of: Self.itemMarker).map { String($0.1) }
+            let marker = LegalChunker.marker(of: raw) ?? itemNumber.map { (Self.itemLevel, "item \($0)") }
             switch marker?.0 {
-            case 10?: (article, paragraph, inciso, alinea) = (marker!.1, nil, nil, nil)
-            case 11?: (paragraph, inciso, alinea) = (marker!.1, nil, nil)
-            case 12?: (inciso, alinea) = (marker!.1, nil)
-            case 13?: alinea = marker!.1
+            case 10?: (article, paragraph, inciso, alinea, item) = (marker!.1, nil, nil, nil, nil)
+            case 11?: (paragraph, inciso, alinea, item) = (marker!.1, nil, nil, nil)
+            case 12?: (inciso, alinea, item) = (marker!.1, nil, nil)
+            case 13?: (alinea, item) = (marker!.1, nil)
+            case Self.itemLevel?: item = marker!.1
             case let level? where LegalChunker.divisionLevels.contains(level):
                 // A heading is not evidence; it names what follows, outside the article before it
                 // (an annex after the last article is not that article's text).
                 section = marker!.1
-                (article, paragraph, inciso, alinea) = (nil, nil, nil, nil)
+                (article, paragraph, inciso, alinea, item) = (nil, nil, nil, nil, nil)
                 listStart = nil
                 continue
             default: break
             }
             let level = marker.map { $0.0 } ?? 0
             if level >= 10 {
-                guard !LegalAnnotations.isVoid(raw, label: marker?.1) else { continue }
+                let device = level == Self.itemLevel ? String(raw.drop { $0 != " " }) : raw
+                guard !LegalAnnotations.isVoid(device, label: level == Self.itemLevel ? nil : marker?.1) else { continue }
                 let parent = parent(for: level)
                 units.append(EvidenceUnit(text: line, citation: citation(), source: index, parent: parent, level: level, list: parent))
                 lastAtLevel[level] = units.count - 1
-                for deeper in stride(from: level + 1, through: 13, by: 1) { lastAtLevel[deeper] = nil }
+                for deeper in stride(from: level + 1, through: Self.itemLevel, by: 1) { lastAtLevel[deeper] = nil }
             } else if let last = units.indices.last, units[last].level >= 10, line.prefixMatch(of: Self.sanction) != nil {
                 // "Pena – reclusão, de 1 (um) a 4 (quatro) anos", "Infração – gravíssima;", "Penalidade – multa":
                 // part of the device it follows, quoted with it.
@@ -144,6 +149,10 @@ extension EvidenceUnit {
     /// Words up to which a line outside legislation stays one unit.
     static let shortLineWords = 40
     /// An item of a numbered or bulleted list: "1. ", "2) ", "- ", "• ".
+    /// The level of an alínea's items, below the chunker's devices (article 10 … alínea 13).
+    static let itemLevel = 14
+    nonisolated(unsafe) static let itemMarker = /^(\d{1,2})[.)]\s/
+
     nonisolated(unsafe) static let listItem = /^(?:\d{1,2}[.)]|[-•*])\s/
 
     /// "Lei nº 8.069/1990" from "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)"; other

@@ -87,6 +87,31 @@ struct GroundedAnswerTests {
         ])
         #expect(introduced[2].parent == 1)
 
+        // An alínea's numbered items are devices under it, cited as items; a void one is left out.
+        let travel = RetrievedSource(
+            documentPath: "l8069.htm", documentTitle: "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)",
+            location: "Art. 83 › § 1º", text: """
+                § 1º A autorização não será exigida quando:
+                a) tratar-se de comarca contígua à da residência da criança;
+                b) a criança estiver acompanhada:
+                1) de ascendente ou colateral maior, até o terceiro grau, comprovado documentalmente o parentesco;
+                2) de pessoa maior, expressamente autorizada pelo pai, mãe ou responsável.
+                3) (VETADO)
+                § 2º A autoridade judiciária poderá conceder autorização válida por dois anos.
+                """,
+            similarity: 0.9, chunkIDs: [4], context: "Art. 83. Nenhuma criança poderá viajar para fora da comarca onde reside")
+        let items = EvidenceUnit.units(of: travel, index: 0)
+        #expect(items.map(\.citation) == [
+            "Lei nº 8.069/1990, art. 83, § 1º", "Lei nº 8.069/1990, art. 83, § 1º, alínea a", "Lei nº 8.069/1990, art. 83, § 1º, alínea b",
+            "Lei nº 8.069/1990, art. 83, § 1º, alínea b, item 1", "Lei nº 8.069/1990, art. 83, § 1º, alínea b, item 2",
+            "Lei nº 8.069/1990, art. 83, § 2º",
+        ])
+        #expect(items.map(\.parent) == [nil, 0, 0, 2, 2, nil])
+        // Quoting the alínea that introduces them quotes its items.
+        #expect(EvidenceSelector.readingOrder([[0, 2]], units: [items]).map(\.citation).suffix(2) == [
+            "Lei nº 8.069/1990, art. 83, § 1º, alínea b, item 1", "Lei nº 8.069/1990, art. 83, § 1º, alínea b, item 2",
+        ])
+
         // Other documents: one unit per line (a table row), cited by title and section.
         let guide = RetrievedSource(
             documentPath: "renovacao.md", documentTitle: "Renovação da CNH", location: "Renovação da CNH › Quando renovar",
