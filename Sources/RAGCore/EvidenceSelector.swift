@@ -8,7 +8,7 @@ public struct Evidence: Sendable, Equatable {
     public var strength: EvidenceStrength
 
     public static let none = Evidence(
-        units: [], strength: .init(similarity: 0, passageSimilarity: 0, keywordSupport: 0, lacksAskedFigure: true))
+        units: [], strength: .init(similarity: 0, passageSimilarity: 0, keywordSupport: 0, asksFigure: false, lacksAskedFigure: true))
 }
 
 /// How strongly the evidence supports a question: what refusal decides on, and what `guiche eval`
@@ -20,13 +20,15 @@ public struct EvidenceStrength: Sendable, Equatable, Codable {
     public var passageSimilarity: Float
     /// Share of the question's keyword weight found in the best unit (0…1).
     public var keywordSupport: Double
+    /// The question asks for a kind of figure (a duration, an amount …).
+    public var asksFigure: Bool
     /// The question asks for a kind of figure (a duration, an amount …) and no decisive unit states
     /// one (an amount, with something the question names).
     public var lacksAskedFigure: Bool
 
     enum CodingKeys: String, CodingKey {
         case similarity = "semelhanca", passageSimilarity = "semelhanca_trecho", keywordSupport = "palavras"
-        case lacksAskedFigure = "falta_numero_pedido"
+        case asksFigure = "pede_numero", lacksAskedFigure = "falta_numero_pedido"
     }
 }
 
@@ -109,7 +111,7 @@ public struct EvidenceSelector: Sendable {
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
-                lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] }))
+                asksFigure: asked != nil, lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] }))
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):

@@ -29,7 +29,15 @@ public struct RefusalCalibration: Sendable, Codable, Equatable {
     /// Words of a unit that make its pseudo-question.
     static let pseudoQuestionWords = 14
 
-    public var policy: RefusalPolicy { RefusalPolicy(similarityFloor: floor) }
+    /// Refuse a question asking for a figure below this: a passage closer than 95 % of the
+    /// out-of-domain bank's best (so that about 1 in 20 such questions gets a figure at most), yet
+    /// never above the typical pseudo-question's.
+    public var figureFloor: Float {
+        guard outside.count > 2, inside.count > 1 else { return floor }
+        return max(floor, min(outside[2], inside[1]))
+    }
+
+    public var policy: RefusalPolicy { RefusalPolicy(similarityFloor: floor, figureFloor: figureFloor) }
 
     /// Calibrates the collection `retriever` searches (its vectors loaded).
     public static func compute(retriever: Retriever, store: any IndexStore, bank: [String], topK: Int) async throws -> RefusalCalibration {

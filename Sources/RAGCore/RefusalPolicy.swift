@@ -5,18 +5,27 @@ import Foundation
 public struct RefusalPolicy: Sendable, Codable, Equatable {
     /// Below this cosine similarity between the question and its best passage, refuse.
     public var similarityFloor: Float
+    /// The floor for a question that asks for a figure (a duration, an age, an amount …): a
+    /// loosely related passage states some figure of that kind about something else, and a wrong
+    /// figure misleads more than a refusal; so such a question needs a passage closer than nearly
+    /// all out-of-domain questions reach (`RefusalCalibration.figureFloor`; measured with
+    /// `guiche eval`, DEVELOPERS.md).
+    public var figureFloor: Float
 
-    public init(similarityFloor: Float) {
+    public init(similarityFloor: Float, figureFloor: Float? = nil) {
         self.similarityFloor = similarityFloor
+        self.figureFloor = max(similarityFloor, figureFloor ?? similarityFloor)
     }
 
     /// Answers everything that found any evidence (a collection not calibrated yet).
     public static let permissive = RefusalPolicy(similarityFloor: 0)
 
-    /// Whether `evidence` answers the question: close enough, and stating the kind of figure the
-    /// question asks for ("em quantos dias?" is not answered by a passage without a duration).
+    /// Whether `evidence` answers the question: close enough (closer when it asks for a figure),
+    /// and stating the kind of figure the question asks for ("em quantos dias?" is not answered by
+    /// a passage without a duration).
     public func isAnswerable(_ evidence: Evidence) -> Bool {
         isClose(evidence) && !evidence.strength.lacksAskedFigure
+            && (!evidence.strength.asksFigure || evidence.strength.passageSimilarity >= figureFloor)
     }
 
     /// Whether a refused question still found something worth naming ("the closest passage is …").
