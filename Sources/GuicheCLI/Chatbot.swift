@@ -174,7 +174,8 @@ struct ChatModelNotLoaded: TextGeneration {
 /// A one-line account of a collection's refusal calibration.
 func describe(_ calibration: RefusalCalibration) -> String {
     func f(_ values: [Float]) -> String { values.map { String(format: "%.3f", $0) }.joined(separator: "/") }
-    return "refusal calibration: floor \(String(format: "%.3f", calibration.floor)) (out-of-domain bank p50/p90/p95/max \(f(calibration.outside)); "
+    return "refusal calibration: floor \(String(format: "%.3f", calibration.floor)), asking a figure \(String(format: "%.3f", calibration.figureFloor)) "
+        + "(out-of-domain bank p50/p90/p95/max \(f(calibration.outside)); "
         + "pseudo-questions p5/p50 \(f(calibration.inside)))"
 }
 

@@ -148,11 +148,11 @@ extension EvidenceUnit {
 
     /// Words up to which a line outside legislation stays one unit.
     static let shortLineWords = 40
-    /// An item of a numbered or bulleted list: "1. ", "2) ", "- ", "• ".
-    /// The level of an alínea's items, below the chunker's devices (article 10 … alínea 13).
+    /// The level of an alínea's items, below the chunker's devices (article 10 … alínea 13), and
+    /// how one starts: "1) ", "2. ".
     static let itemLevel = 14
     nonisolated(unsafe) static let itemMarker = /^(\d{1,2})[.)]\s/
-
+    /// An item of a numbered or bulleted list: "1. ", "2) ", "- ", "• ".
     nonisolated(unsafe) static let listItem = /^(?:\d{1,2}[.)]|[-•*])\s/
 
     /// "Lei nº 8.069/1990" from "Lei nº 8.069/1990 (Estatuto da Criança e do Adolescente)"; other
