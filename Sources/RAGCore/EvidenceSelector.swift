@@ -191,7 +191,7 @@ public struct EvidenceSelector: Sendable {
             let unit = units[source][position]
             // Its own list, and the one it introduces: an alínea "b) … estiver acompanhada:" is
             // an item of its §'s list and introduces its own items.
-            for list in [unit.list, unit.textWithoutSanction.hasSuffix(":") ? position : nil].compactMap({ $0 }) {
+            for list in [unit.list, unit.listIntroduced(at: position)].compactMap({ $0 }) {
                 let items = units[source].indices.filter { units[source][$0].list == list }.prefix(maxListItems)
                 positions.formUnion(items.map { [source, $0] })
             }

@@ -132,7 +132,12 @@ extension EvidenceUnit {
     /// The list the unit at `position` is an item of or introduces (a device ending in ":" before
     /// its sanction lines: "Art. 252. Dirigir o veículo: Infração – média"), named as `list` is.
     func listBelongedTo(at position: Int) -> Int? {
-        list ?? (textWithoutSanction.hasSuffix(":") ? position : nil)
+        list ?? listIntroduced(at: position)
+    }
+
+    /// The list the unit at `position` introduces, when it ends in ":" (named as `list` is).
+    func listIntroduced(at position: Int) -> Int? {
+        textWithoutSanction.hasSuffix(":") ? position : nil
     }
 
     /// A sanction line under a legal device: its penalty, infraction class or administrative measure.

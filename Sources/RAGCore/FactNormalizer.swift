@@ -12,12 +12,18 @@ public enum FactNormalizer {
         folded = folded.replacingOccurrences(of: #"(\d),00\b"#, with: "$1", options: .regularExpression)
         folded = folded.replacingOccurrences(of: #"\bpor cento\b"#, with: "%", options: .regularExpression)
         // "%" is not a word character: it travels through the tokenizer as "pct".
-        var tokens = KeywordText.words(of: folded.replacingOccurrences(of: "%", with: " pct "))
+        let tokens = KeywordText.words(of: folded.replacingOccurrences(of: "%", with: " pct "))
             .map { $0 == "pct" ? "%" : $0 }
-        tokens = numbersFromWords(tokens)
-        // "30 (trinta)" became "30 30": keep one.
+        return numbers(in: tokens)
+    }
+
+    /// `tokens` with runs of number words as digits (`numbersFromWords`) and a number written
+    /// twice kept once ("30 (trinta)" became "30 30"). `key` gives each token's folded form.
+    static func numbers(in tokens: [String], key: (String) -> String = { $0 }) -> [String] {
         var result: [String] = []
-        for token in tokens where !(token.first?.isNumber == true && result.last == token) { result.append(token) }
+        for token in numbersFromWords(tokens, key: key) where !(token.first?.isNumber == true && result.last == token) {
+            result.append(token)
+        }
         return result
     }
 

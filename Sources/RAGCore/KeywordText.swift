@@ -48,12 +48,7 @@ public enum KeywordText {
     /// ("30 (trinta) dias" → "30 dias"): the law writes them both ways, citizens type digits.
     static func numbers(in words: [String]) -> [String] {
         // "dez por cento": the "%" is not a term, and "cento" there is no hundred.
-        let words = zip([""] + words, words).filter { !($0 == "por" && $1 == "cento") }.map(\.1)
-        var result: [String] = []
-        for word in FactNormalizer.numbersFromWords(words, key: fold) where !(word.first?.isNumber == true && result.last == word) {
-            result.append(word)
-        }
-        return result
+        FactNormalizer.numbers(in: zip([""] + words, words).filter { !($0 == "por" && $1 == "cento") }.map(\.1), key: fold)
     }
 
     /// Lower-cased, accent-folded words and numbers: "Nº 9.503" → ["no", "9503"], "147º" → "147",
