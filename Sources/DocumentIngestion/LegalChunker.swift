@@ -172,9 +172,10 @@ public struct LegalChunker: Sendable {
             for rawLine in page.text.split(separator: "\n", omittingEmptySubsequences: false) {
                 let line = rawLine.trimmingCharacters(in: .whitespaces)
                 if line.isEmpty {
-                    // A blank line ends a plain paragraph; marked units continue across it only
-                    // when the next line is not new structure (handled by the marker test below).
-                    if current?.label == nil { flush() } else { current?.text += "\n" }
+                    // A blank line ends a plain paragraph (and a spreadsheet's row, even the first
+                    // under a heading); marked units continue across it only when the next line is
+                    // not new structure (handled by the marker test below).
+                    if current?.label == nil || document.format == .csv { flush() } else { current?.text += "\n" }
                     continue
                 }
                 let marker = Self.match(line)
@@ -197,6 +198,8 @@ public struct LegalChunker: Sendable {
                     }
                     current!.text += (current!.text.hasSuffix("\n") ? "" : "\n") + line
                 } else {
+                    // A table's row is a record of its own, as an article is.
+                    if document.format == .csv { unit += 1 }
                     current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 }
                 if marker == nil { awaitingName = false }
@@ -265,7 +268,7 @@ public struct LegalChunker: Sendable {
     // MARK: - Chunks
 
     /// The chunks of `document`, in order. Articles start their own chunk; two neighbouring
-    /// articles share one only when both are tiny.
+    /// articles share one only when both are tiny. Each row of a spreadsheet is a chunk of its own.
     public func chunk(_ document: LoadedDocument) -> [Chunk] {
         var chunks: [Chunk] = []
         var open: (pieces: [Piece], tokens: Int)? = nil
@@ -291,7 +294,7 @@ public struct LegalChunker: Sendable {
                 // opening is not its art. 1º, nor an annex its last article.
                 let first = current.pieces.first!.path
                 let startsNewUnit = !sameUnit
-                    && (current.tokens > tiny || piece.tokens > tiny || Self.isArticle(first) != Self.isArticle(piece.path) || first.isEmpty != piece.path.isEmpty)
+                    && (document.format == .csv || current.tokens > tiny || piece.tokens > tiny || Self.isArticle(first) != Self.isArticle(piece.path) || first.isEmpty != piece.path.isEmpty)
                 if combined > size || startsNewUnit {
                     close()
                     if sameUnit && piece.isContinuation, let carried = carryOver(from: chunks.last!.text, unit: piece) {

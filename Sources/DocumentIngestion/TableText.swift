@@ -8,7 +8,7 @@ import Foundation
 /// ("MINISTÉRIO DOS TRANSPORTES", "Tabela de multas – 2016"), which become the table's heading, and
 /// lines of one value inside the table ("INFRAÇÕES GRAVÍSSIMAS", "Fonte: DENATRAN"), which head
 /// the rows below them. Headings give every row of a chunk its context, as sections do in a text.
-enum TableText {
+public enum TableText {
     enum Line: Equatable {
         /// Level 1: the table's title; level 2: a group of rows.
         case heading(level: Int, String)
@@ -21,6 +21,20 @@ enum TableText {
         let filled = rows.map { $0.count { !$0.isEmpty } }
         let widest = filled.max() ?? 0
         return filled.firstIndex { $0 >= max(2, (widest + 1) / 2) }
+    }
+
+    /// Whether `line` reads as a row written by `lines(of:header:)`: two or more "Column: value"
+    /// fields joined by "; " (a row may hold an unnamed value too). A row is one record: whoever
+    /// quotes it quotes all of it, never a sentence cut at a "; ".
+    public static func isRow(_ line: some StringProtocol) -> Bool {
+        let fields = line.split(separator: "; ", omittingEmptySubsequences: false)
+        guard fields.count >= 2 else { return false }
+        let named = fields.count { field in
+            guard let colon = field.range(of: ": ") else { return false }
+            let name = field[..<colon.lowerBound]
+            return !name.isEmpty && name.split(separator: " ").count <= 8 && !name.contains(".")
+        }
+        return named * 3 >= fields.count * 2
     }
 
     /// `rows` (cells trimmed; empty rows already left out) read under the header at `header`.

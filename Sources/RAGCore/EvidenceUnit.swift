@@ -110,7 +110,8 @@ extension EvidenceUnit {
                 let isItem = line.firstMatch(of: Self.listItem) != nil
                 if isItem, listStart == nil { listStart = units.count }
                 if !isItem { listStart = nil }
-                let pieces = isItem || line.split(separator: " ").count <= Self.shortLineWords ? [line] : LegalChunker.sentences(of: line)
+                let whole = isItem || TableText.isRow(line) || line.split(separator: " ").count <= Self.shortLineWords
+                let pieces = whole ? [line] : LegalChunker.sentences(of: line)
                 for piece in pieces {
                     units.append(EvidenceUnit(text: piece, citation: citation(), source: index, level: 0, list: listStart))
                 }

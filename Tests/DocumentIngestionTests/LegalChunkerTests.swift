@@ -195,6 +195,41 @@ struct LegalChunkerTests {
         #expect(chunks[2].text.contains("45 (quarenta e cinco) horas aula"))
     }
 
+    @Test("each row of a spreadsheet is a chunk of its own, under the table's headings; prose paragraphs share chunks")
+    func spreadsheetRows() {
+        let rows = """
+            # Tabela de multas
+
+            ## Infrações graves
+
+            Código: 518-5; Descrição: Deixar de usar o cinto de segurança; Valor (R$): 195,23.
+
+            Código: 746-3; Descrição: Velocidade superior à máxima em mais de 20% até 50%; Valor (R$): 195,23.
+
+            ## Infrações leves
+
+            Código: 681-5; Descrição: Usar buzina entre 22 e 6 horas; Valor (R$): 88,38.
+            """
+        let chunker = LegalChunker(size: 100, overlap: 0, countTokens: wordCount)
+        let table = chunker.chunk(LoadedDocument(path: "multas.csv", format: .csv, pages: [.init(number: nil, text: rows)]))
+        #expect(table.map(\.text) == rows.components(separatedBy: "\n\n").filter { $0.hasPrefix("Código") })
+        #expect(table.map(\.location) == [
+            "Tabela de multas › Infrações graves", "Tabela de multas › Infrações graves", "Tabela de multas › Infrações leves",
+        ])
+        // The same lines in a text file are paragraphs: packed while they fit.
+        let prose = chunker.chunk(LoadedDocument(path: "multas.txt", format: .text, pages: [.init(number: nil, text: rows)]))
+        #expect(prose.count == 2)
+    }
+
+    @Test("a table row reads as one record; a sentence of law with a ';' or a ':' does not")
+    func tableRows() {
+        #expect(TableText.isRow("Código: 518-5; Descrição: Deixar de usar o cinto; Valor (R$): 195,23."))
+        #expect(TableText.isRow("Serviço: Renovação da CNH; Taxa (R$): 150,00; Prazo: 30 dias; úteis."))
+        #expect(!TableText.isRow("Serviço: Renovação da CNH."))
+        #expect(!TableText.isRow("I – ser penalmente imputável; II – saber ler e escrever;"))
+        #expect(!TableText.isRow("Art. 147. O candidato deverá submeter-se aos seguintes exames: I – de aptidão física; II – escrito."))
+    }
+
     @Test("in a PDF, a reference wrapped onto a new line is not a new paragraph")
     func wrappedReference() {
         let page = "Art. 5º O prazo previsto no\n§ 2º deste artigo conta em dobro.\n§ 1º Outro parágrafo.\nArt. 6º Conforme o\nart. 5º desta Lei."

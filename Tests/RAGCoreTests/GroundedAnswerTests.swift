@@ -127,6 +127,11 @@ struct GroundedAnswerTests {
             documentPath: "multas.csv", documentTitle: title, location: String(title.prefix(80)),
             text: "# \(title)\nCódigo: 518-5; Valor (R$): 195,23.", similarity: 0.9, chunkIDs: [3], context: nil)
         #expect(EvidenceUnit.units(of: table, index: 0).map(\.citation) == [title])
+        // A long row is one record, quoted whole: never cut at a "; " into columns without their figures.
+        let longRow = "Código: 757-9; Desdobramento: 0; Descrição da Infração: Recusar-se a ser submetido a teste, exame clínico, perícia ou procedimento que permita certificar influência de álcool (bafômetro); Amparo Legal (CTB): art. 165-A; Infrator: Condutor; Gravidade: Gravíssima (10x); Valor da multa (R$): 2934,70; Pontos: 7."
+        let row = RetrievedSource(
+            documentPath: "multas.csv", documentTitle: "multas.csv", location: "", text: longRow, similarity: 0.9, chunkIDs: [4], context: nil)
+        #expect(EvidenceUnit.units(of: row, index: 0).map(\.text) == [longRow])
         // A source merged across a division: the annex after an act's last article is not that article.
         let annex = RetrievedSource(
             documentPath: "r789.htm", documentTitle: "Resolução CONTRAN nº 789/2020", location: "Capítulo I › Art. 30",
