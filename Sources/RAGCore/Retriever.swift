@@ -1,3 +1,4 @@
+import DocumentIngestion
 import Foundation
 import LlamaRuntime
 
@@ -169,12 +170,13 @@ public actor Retriever {
     }
 
     /// Sources from ranked chunks: a chunk next to one already taken (consecutive in its document)
-    /// joins that better-ranked one; other chunks become sources until there are `topK`.
+    /// joins that better-ranked one; other chunks become sources until there are `topK`. A table's
+    /// row stays a source of its own: the next row is another record, not its context.
     private func merge(_ sources: [RetrievedSource], ordinals: [Int64: Int], topK: Int) -> [RetrievedSource] {
         var result: [RetrievedSource] = []
         for source in sources {
             let ordinal = ordinals[source.chunkIDs[0]]!
-            if let index = result.firstIndex(where: { other in
+            if !TableText.isRow(source.text), let index = result.firstIndex(where: { other in
                 other.documentPath == source.documentPath
                     && other.chunkIDs.contains { abs(ordinals[$0]! - ordinal) == 1 }
             }) {
