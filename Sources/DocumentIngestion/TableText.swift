@@ -37,6 +37,14 @@ public enum TableText {
         return named * 3 >= fields.count * 2
     }
 
+    /// The values of a row, without their column names: what the record says, not what every
+    /// record of its table says.
+    public static func values(of row: some StringProtocol) -> String {
+        row.split(separator: "; ").map { field in
+            field.range(of: ": ").map { String(field[$0.upperBound...]) } ?? String(field)
+        }.joined(separator: "; ")
+    }
+
     /// `rows` (cells trimmed; empty rows already left out) read under the header at `header`.
     static func lines(of rows: [[String]], header: Int) -> [Line] {
         let names = rows[header]

@@ -62,15 +62,17 @@ public struct AnswerVerifier: Sendable {
         Self.figures(in: text).filter { !supported.contains($0) }
     }
 
-    /// Figures in `text`: normalised numbers, and "categoria b" pairs. Citation markers ("[2]")
+    /// Figures in `text`: normalised numbers, "categoria b" and "r 10" (R$) pairs. Citation markers ("[2]")
     /// and list numbers ("1. ") are not figures.
     static func figures(in text: String) -> [String] {
         let cleaned = text.replacingOccurrences(of: #"\[\d+\]"#, with: " ", options: .regularExpression)
             .replacingOccurrences(of: #"(?m)^\s*\d+[.)]\s"#, with: " ", options: .regularExpression)
         let words = FactNormalizer.words(cleaned)
         var figures: [String] = words.filter { $0.first?.isNumber == true }
-        for (word, next) in zip(words, words.dropFirst()) where word.hasPrefix("categoria") && next.count == 1 && "abcde".contains(next) {
-            figures.append("categoria \(next)")
+        for (word, next) in zip(words, words.dropFirst()) {
+            if word.hasPrefix("categoria") && next.count == 1 && "abcde".contains(next) { figures.append("categoria \(next)") }
+            // An amount ("R$ 10,00") is supported by an amount, not by "10 dias".
+            if word == "r" && next.first?.isNumber == true { figures.append("r \(next)") }
         }
         return figures
     }

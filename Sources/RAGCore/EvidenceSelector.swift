@@ -1,3 +1,4 @@
+import DocumentIngestion
 import Foundation
 
 /// The units chosen to answer a question, with how strongly they support it.
@@ -25,10 +26,14 @@ public struct EvidenceStrength: Sendable, Equatable, Codable {
     /// The question asks for a kind of figure (a duration, an amount …) and no decisive unit states
     /// one (an amount, with something the question names).
     public var lacksAskedFigure: Bool
+    /// The best unit is a table row that states the figure asked for and names, among its
+    /// values, something the question names in its own words: a record about what was asked.
+    public var recordStatesAskedFigure = false
 
     enum CodingKeys: String, CodingKey {
         case similarity = "semelhanca", passageSimilarity = "semelhanca_trecho", keywordSupport = "palavras"
         case asksFigure = "pede_numero", lacksAskedFigure = "falta_numero_pedido"
+        case recordStatesAskedFigure = "registro_com_numero_pedido"
     }
 }
 
@@ -107,11 +112,15 @@ public struct EvidenceSelector: Sendable {
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
+        let ownWords = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
+        let recordStates = states[best] && TableText.isRow(candidates[best].text)
+            && !ownWords.isDisjoint(with: KeywordText.terms(of: TableText.values(of: candidates[best].text)))
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
-                asksFigure: asked != nil, lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] }))
+                asksFigure: asked != nil, lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] },
+                recordStatesAskedFigure: recordStates))
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):

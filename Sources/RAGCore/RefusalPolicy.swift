@@ -20,12 +20,14 @@ public struct RefusalPolicy: Sendable, Codable, Equatable {
     /// Answers everything that found any evidence (a collection not calibrated yet).
     public static let permissive = RefusalPolicy(similarityFloor: 0)
 
-    /// Whether `evidence` answers the question: close enough (closer when it asks for a figure),
-    /// and stating the kind of figure the question asks for ("em quantos dias?" is not answered by
-    /// a passage without a duration).
+    /// Whether `evidence` answers the question: close enough (closer when it asks for a figure,
+    /// unless a table's row about what was asked states it: a row names what each of its figures
+    /// is, and rows sit further from questions than prose does), and stating the kind of figure
+    /// the question asks for ("em quantos dias?" is not answered by a passage without a duration).
     public func isAnswerable(_ evidence: Evidence) -> Bool {
         isClose(evidence) && !evidence.strength.lacksAskedFigure
-            && (!evidence.strength.asksFigure || evidence.strength.passageSimilarity >= figureFloor)
+            && (!evidence.strength.asksFigure || evidence.strength.passageSimilarity >= figureFloor
+                || evidence.strength.recordStatesAskedFigure)
     }
 
     /// Whether a refused question still found something worth naming ("the closest passage is …").

@@ -234,6 +234,29 @@ struct GroundedAnswerTests {
         #expect(evidence.units.contains { $0.citation.hasSuffix("art. 261") })
     }
 
+    @Test("a table's row about what was asked, stating the figure asked for, is marked as such; a row sharing only column names is not")
+    func recordStatesAskedFigure() async throws {
+        func row(_ text: String, _ id: Int64) -> RetrievedSource {
+            RetrievedSource(documentPath: "multas.csv", documentTitle: "multas.csv", location: "", text: text, similarity: 0.86, chunkIDs: [id])
+        }
+        let belt = row("Código: 518-5; Descrição da Infração: Deixar o condutor de usar o cinto de segurança; Gravidade: Grave; Valor da multa (R$): 195,23; Pontos: 5.", 1)
+        let horn = row("Código: 681-5; Descrição da Infração: Usar buzina entre 22 e 6 horas; Gravidade: Leve; Valor da multa (R$): 88,38; Pontos: 3.", 2)
+        let selector = EvidenceSelector(embedding: RAGModels.embedding)
+        func strength(_ question: String, _ sources: [RetrievedSource]) async throws -> EvidenceStrength {
+            let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
+            return try await selector.select(question: question, query: query, sources: sources).strength
+        }
+        let asked = try await strength("Quantos pontos na carteira dá não usar cinto?", [belt, horn])
+        #expect(asked.asksFigure && asked.recordStatesAskedFigure)
+        // "multa" names a column of every row, not this record's subject.
+        let other = try await strength("qual o valor da multa por estacionar em fila dupla?", [belt, horn])
+        #expect(other.asksFigure && !other.recordStatesAskedFigure)
+        // Prose states figures about its own subject in sentences: the figure floor holds there.
+        let prose = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 167",
+            text: "Art. 167. Deixar o condutor de usar o cinto de segurança: Infração - grave; Penalidade - multa.", similarity: 0.86, chunkIDs: [3])
+        #expect(try await !strength("Qual a multa por não usar cinto?", [prose]).recordStatesAskedFigure)
+    }
+
     @Test("the kind of figure a question asks for, and whether a passage states one")
     func askedFigures() {
         #expect(AskedFigure.asked(in: "Quanto custa a segunda via da CNH?") == .amount)
@@ -266,6 +289,9 @@ struct GroundedAnswerTests {
         #expect(!verifier.supports("Condutores com idade inferior a 50 anos não renovam."))  // no negation in the evidence
         #expect(!verifier.supports("Você tem 40 anos e renova quando quiser pelo aplicativo."))  // the question restated
         #expect(!verifier.supports("Para condutores com idade inferior a 50 anos?"))
+        // An amount needs an amount: "10 dias" does not support "R$ 10,00".
+        let fees = AnswerVerifier(evidence: ["Serviço: Segunda via da CNH; Taxa (R$): 98,70; Prazo de entrega: até 10 dias úteis."], question: "quanto custa?")
+        #expect(fees.unsupportedFigures(in: "Custa R$ 98,70 e o frete R$ 10,00.") == ["r 10"])
         #expect(verifier.isCopy("a cada 10 (dez) anos, para condutores com idade inferior a 50 (cinquenta) anos"))
         #expect(AnswerVerifier.isDecline("Não encontrei essa informação nos documentos."))
         #expect(AnswerVerifier.isDecline("O contexto não menciona o valor."))

@@ -21,6 +21,12 @@ struct RefusalPolicyTests {
         #expect(!policy.isAnswerable(Self.evidence(similarity: 0.89, asksFigure: true, lacksFigure: true)))
         #expect(!policy.isAnswerable(Self.evidence(similarity: 0.84, asksFigure: false)))
         #expect(RefusalPolicy(similarityFloor: 0.85, figureFloor: 0.8).figureFloor == 0.85, "never below the floor")
+        // A table's row about what was asked, stating the figure: the general floor is enough.
+        var record = Self.evidence(similarity: 0.86, asksFigure: true)
+        record.strength.recordStatesAskedFigure = true
+        #expect(policy.isAnswerable(record))
+        record.strength.passageSimilarity = 0.84
+        #expect(!policy.isAnswerable(record))
     }
 
     @Test("the figure floor is the out-of-domain bank's 95th percentile, capped at the typical pseudo-question")
