@@ -65,6 +65,8 @@ public actor Retriever {
     static let figureCandidates = 10
     /// Ranked chunks read per source wanted: neighbours merge, and `topK` distinct passages remain.
     static let reachPerSource = 2
+    /// Further ranked chunks read in case some repeat an article from another copy of its act.
+    static let copyAllowance = 10
 
     /// - Parameter vocabulary: everyday ↔ legal terms added to the keyword side of a question.
     public init(store: any IndexStore, embedding: any TextEmbedding, vocabulary: Vocabulary = .empty, candidates: Int = 40) {
@@ -121,10 +123,13 @@ public actor Retriever {
         // tempo?": a duration) move up among them: they are read anyway, so this costs no search.
         let reach = topK * Self.reachPerSource
         let figure = AskedFigure.asked(in: question)
-        var best = ranked(fused, count: figure == nil ? reach : max(reach, Self.figureCandidates))
+        let wanted = figure == nil ? reach : max(reach, Self.figureCandidates)
+        // Read past chunks that only repeat an article already ranked, from another copy of its act.
+        let ranking = ranked(fused, count: wanted + Self.copyAllowance)
         let calibratedIDs = ranked(calibrated, count: reach)
         let chunks = Dictionary(
-            try await store.chunks(ids: Array(Set(best + calibratedIDs))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            try await store.chunks(ids: Array(Set(ranking + calibratedIDs))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
         if let figure { best = Self.raisingStated(figure, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
         let rankedIDs = Array(best.prefix(reach))
         let ordinals = chunks.mapValues(\.ordinal)
@@ -192,6 +197,40 @@ public actor Retriever {
             }
         }
         return result
+    }
+
+    /// `ids` without the chunks that hold an article a better-ranked chunk of another document
+    /// holds too (the same act twice: its portal page and a printed PDF of it). Of the two, the
+    /// one that is not a PDF takes the better rank: a PDF cannot show which wording is revoked.
+    static func withoutCopies(_ ids: [Int64], chunks: [Int64: IndexedChunk]) -> [Int64] {
+        var kept: [Int64] = []
+        for id in ids {
+            guard let chunk = chunks[id] else { continue }
+            if let copy = kept.firstIndex(where: { sameArticle(chunks[$0]!, chunk) }) {
+                if isPDF(chunks[kept[copy]]!) && !isPDF(chunk) { kept[copy] = id }
+                continue
+            }
+            kept.append(id)
+        }
+        return kept
+    }
+
+    /// Whether `a` and `b` hold the same article of the same act from two documents.
+    static func sameArticle(_ a: IndexedChunk, _ b: IndexedChunk) -> Bool {
+        a.documentPath != b.documentPath && a.documentTitle == b.documentTitle
+            && !articles(in: a.location).isDisjoint(with: articles(in: b.location))
+    }
+
+    /// The articles a location runs through: "Art. 19-A" in "Título II › … › Art. 19-A › § 4º",
+    /// both in "… › Art. 13 – Art. 14"; without the act whose wording it is ("Art. 2º (Lei nº
+    /// 14.423/2022)").
+    static func articles(in location: String) -> Set<String> {
+        Set(location.components(separatedBy: " › ").flatMap { $0.components(separatedBy: " – ") }
+            .filter { $0.hasPrefix("Art.") }.map { $0.components(separatedBy: " (")[0] })
+    }
+
+    static func isPDF(_ chunk: IndexedChunk) -> Bool {
+        chunk.documentPath.lowercased().hasSuffix(".pdf")
     }
 
     /// Joins consecutive chunks, dropping the overlap the second repeats from the first.

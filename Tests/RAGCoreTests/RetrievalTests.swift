@@ -66,6 +66,35 @@ struct RetrievalTests {
         #expect(hits >= Self.questions.count - 1)
     }
 
+    @Test("an act in the folder twice, as the portal's page and as a printed PDF, gives each article once, from the page")
+    func actPublishedTwice() async throws {
+        let data = try SampleData()
+        let page = """
+            <html><head><meta charset="utf-8"></head><body>
+            <p>LEI Nº 9.503, DE 23 DE SETEMBRO DE 1997</p>
+            <p>Institui o Código de Trânsito Brasileiro.</p>
+            <p>Art. 140. A habilitação para conduzir veículo automotor será apurada por meio de exames que deverão ser realizados junto ao órgão executivo de trânsito do Estado.</p>
+            <p>Art. 147. O candidato à habilitação deverá submeter-se a exames realizados pelo órgão executivo de trânsito.</p>
+            <p>§ 2º O exame de aptidão física e mental será preventivo e renovável a cada dez anos para condutores com menos de cinquenta anos de idade, a cada cinco anos para condutores entre cinquenta e setenta anos e a cada três anos para condutores com setenta anos ou mais.</p>
+            <p>Art. 148. Os exames de habilitação, exceto os de direção veicular, poderão ser aplicados por entidades públicas ou privadas credenciadas.</p>
+            <p>Art. 261. A penalidade de suspensão do direito de dirigir será imposta quando o infrator atingir 20 pontos no período de 12 meses.</p>
+            </body></html>
+            """
+        try page.write(to: data.url("ctb.htm"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: try EvalDevData.printedPDF(of: data.url("ctb.htm")), to: data.url("ctb-impresso.pdf"))
+        let store = try SQLiteIndexStore(path: nil)
+        _ = try await makeIndexer(data, store: store).sync()
+        let retriever = Retriever(store: store, embedding: RAGModels.embedding, vocabulary: try Vocabulary.builtIn())
+        try await retriever.reload()
+        let titles = Set(try await store.documents().filter { $0.path.hasPrefix("ctb") }.map(\.title))
+        #expect(titles.count == 1, "both copies read as the same act: \(titles)")
+        let sources = try await retriever.retrieve("tenho 55 anos, de quanto em quanto tempo renovo o exame médico da carteira?", topK: 5)
+        let acts = sources.filter { $0.documentPath.hasPrefix("ctb") }
+        #expect(acts.first?.documentPath == "ctb.htm" && acts.first?.location.contains("Art. 147") == true, "\(sources.map { "\($0.documentPath) \($0.location)" })")
+        let articles = acts.flatMap { Retriever.articles(in: $0.location) }
+        #expect(articles.count == Set(articles).count, "an article twice: \(sources.map { "\($0.documentPath) \($0.location)" })")
+    }
+
     @Test("an exact identifier ranks its article")
     func identifiers() async throws {
         let retriever = try await Self.indexedRetriever()
