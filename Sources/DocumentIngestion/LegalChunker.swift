@@ -175,7 +175,7 @@ public struct LegalChunker: Sendable {
                     // A blank line ends a plain paragraph (and a spreadsheet's row, even the first
                     // under a heading); marked units continue across it only when the next line is
                     // not new structure (handled by the marker test below).
-                    if current?.label == nil || document.format == .csv { flush() } else { current?.text += "\n" }
+                    if current?.label == nil || document.format.isSpreadsheet { flush() } else { current?.text += "\n" }
                     continue
                 }
                 let marker = Self.match(line)
@@ -199,7 +199,7 @@ public struct LegalChunker: Sendable {
                     current!.text += (current!.text.hasSuffix("\n") ? "" : "\n") + line
                 } else {
                     // A table's row is a record of its own, as an article is.
-                    if document.format == .csv { unit += 1 }
+                    if document.format.isSpreadsheet { unit += 1 }
                     current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 }
                 if marker == nil { awaitingName = false }
@@ -294,7 +294,7 @@ public struct LegalChunker: Sendable {
                 // opening is not its art. 1º, nor an annex its last article.
                 let first = current.pieces.first!.path
                 let startsNewUnit = !sameUnit
-                    && (document.format == .csv || current.tokens > tiny || piece.tokens > tiny || Self.isArticle(first) != Self.isArticle(piece.path) || first.isEmpty != piece.path.isEmpty)
+                    && (document.format.isSpreadsheet || current.tokens > tiny || piece.tokens > tiny || Self.isArticle(first) != Self.isArticle(piece.path) || first.isEmpty != piece.path.isEmpty)
                 if combined > size || startsNewUnit {
                     close()
                     if sameUnit && piece.isContinuation, let carried = carryOver(from: chunks.last!.text, unit: piece) {

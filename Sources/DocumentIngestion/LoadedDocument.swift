@@ -46,6 +46,9 @@ public struct LoadedDocument: Sendable, Equatable {
 public enum DocumentFormat: String, Sendable, CaseIterable, Codable {
     case text = "txt", markdown = "md", csv, json, html, pdf, docx
 
+    /// A spreadsheet: each row a record of its own.
+    public var isSpreadsheet: Bool { self == .csv }
+
     public init?(fileExtension: String) {
         switch fileExtension.lowercased() {
         case "txt", "text": self = .text

@@ -182,7 +182,7 @@ public actor Retriever {
         for source in sources {
             let ordinal = ordinals[source.chunkIDs[0]]!
             if !TableText.isRow(source.text), let index = result.firstIndex(where: { other in
-                other.documentPath == source.documentPath
+                other.documentPath == source.documentPath && !TableText.isRow(other.text)
                     && other.chunkIDs.contains { abs(ordinals[$0]! - ordinal) == 1 }
             }) {
                 var merged = result[index]
