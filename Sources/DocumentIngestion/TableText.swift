@@ -24,15 +24,16 @@ public enum TableText {
     }
 
     /// Whether `line` reads as a row written by `lines(of:header:)`: two or more "Column: value"
-    /// fields joined by "; " (a row may hold an unnamed value too). A row is one record: whoever
-    /// quotes it quotes all of it, never a sentence cut at a "; ".
+    /// fields joined by "; ", at least two in three named ("Cód. Infração: 518-5"; a value may
+    /// hold a "; " of its own). A row is one record: whoever quotes it quotes all of it, never a
+    /// sentence cut at a "; ".
     public static func isRow(_ line: some StringProtocol) -> Bool {
         let fields = line.split(separator: "; ", omittingEmptySubsequences: false)
         guard fields.count >= 2 else { return false }
         let named = fields.count { field in
             guard let colon = field.range(of: ": ") else { return false }
             let name = field[..<colon.lowerBound]
-            return !name.isEmpty && name.split(separator: " ").count <= 8 && !name.contains(".")
+            return !name.isEmpty && name.split(separator: " ").count <= 8
         }
         return named * 3 >= fields.count * 2
     }

@@ -17,6 +17,16 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
     public var context: String?
 }
 
+extension RetrievedSource {
+    /// Whether the passage comes from a spreadsheet, each row of which is a chunk of its own.
+    public var isSpreadsheet: Bool {
+        DocumentFormat(fileExtension: (documentPath as NSString).pathExtension)?.isSpreadsheet == true
+    }
+
+    /// Whether the passage is one table row: a spreadsheet's, or a line written as a row.
+    var isTableRow: Bool { isSpreadsheet || TableText.isRow(text) }
+}
+
 /// What retrieval found for a question, with the question's embedding (the evidence selector
 /// scores units against it).
 public struct Retrieval: Sendable {
@@ -126,10 +136,11 @@ public actor Retriever {
         let wanted = figure == nil ? reach : max(reach, Self.figureCandidates)
         // Read past chunks that only repeat an article already ranked, from another copy of its act.
         let ranking = ranked(fused, count: wanted + Self.copyAllowance)
-        let calibratedIDs = ranked(calibrated, count: reach)
+        let calibratedRanking = ranked(calibrated, count: reach + Self.copyAllowance)
         let chunks = Dictionary(
-            try await store.chunks(ids: Array(Set(ranking + calibratedIDs))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            try await store.chunks(ids: Array(Set(ranking + calibratedRanking))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
+        let calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
         if let figure { best = Self.raisingStated(figure, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
         let rankedIDs = Array(best.prefix(reach))
         let ordinals = chunks.mapValues(\.ordinal)
@@ -181,8 +192,8 @@ public actor Retriever {
         var result: [RetrievedSource] = []
         for source in sources {
             let ordinal = ordinals[source.chunkIDs[0]]!
-            if !TableText.isRow(source.text), let index = result.firstIndex(where: { other in
-                other.documentPath == source.documentPath && !TableText.isRow(other.text)
+            if !source.isTableRow, let index = result.firstIndex(where: { other in
+                other.documentPath == source.documentPath && !other.isTableRow
                     && other.chunkIDs.contains { abs(ordinals[$0]! - ordinal) == 1 }
             }) {
                 var merged = result[index]
@@ -199,14 +210,14 @@ public actor Retriever {
         return result
     }
 
-    /// `ids` without the chunks that hold an article a better-ranked chunk of another document
-    /// holds too (the same act twice: its portal page and a printed PDF of it). Of the two, the
-    /// one that is not a PDF takes the better rank: a PDF cannot show which wording is revoked.
+    /// `ids` without the chunks that repeat a better-ranked chunk of another copy of the same act
+    /// (its portal page and a printed PDF of it: `isCopy`). Of the two, the one that is not a PDF
+    /// is kept, in the better place: a PDF cannot show which wording is revoked.
     static func withoutCopies(_ ids: [Int64], chunks: [Int64: IndexedChunk]) -> [Int64] {
         var kept: [Int64] = []
         for id in ids {
             guard let chunk = chunks[id] else { continue }
-            if let copy = kept.firstIndex(where: { sameArticle(chunks[$0]!, chunk) }) {
+            if let copy = kept.firstIndex(where: { isCopy(chunks[$0]!, chunk) }) {
                 if isPDF(chunks[kept[copy]]!) && !isPDF(chunk) { kept[copy] = id }
                 continue
             }
@@ -215,18 +226,29 @@ public actor Retriever {
         return kept
     }
 
-    /// Whether `a` and `b` hold the same article of the same act from two documents.
-    static func sameArticle(_ a: IndexedChunk, _ b: IndexedChunk) -> Bool {
-        a.documentPath != b.documentPath && a.documentTitle == b.documentTitle
-            && !articles(in: a.location).isDisjoint(with: articles(in: b.location))
+    /// Whether `a` and `b` are the same passage of one act in two documents: the same title, an
+    /// article in common, and mostly the same words (at least half of the shorter one's runs of
+    /// three words) — another part of a long article, or an annex's article of the same number,
+    /// is not a copy.
+    static func isCopy(_ a: IndexedChunk, _ b: IndexedChunk) -> Bool {
+        guard a.documentPath != b.documentPath, a.documentTitle == b.documentTitle,
+              !articles(in: a.location).isDisjoint(with: articles(in: b.location)) else { return false }
+        func trigrams(_ text: String) -> Set<[String]> {
+            let words = FactNormalizer.words(text)
+            return Set(words.indices.dropLast(2).map { Array(words[$0..<($0 + 3)]) })
+        }
+        let first = trigrams(a.text), second = trigrams(b.text)
+        guard !first.isEmpty, !second.isEmpty else { return false }
+        return 2 * first.intersection(second).count >= min(first.count, second.count)
     }
 
-    /// The articles a location runs through: "Art. 19-A" in "Título II › … › Art. 19-A › § 4º",
-    /// both in "… › Art. 13 – Art. 14"; without the act whose wording it is ("Art. 2º (Lei nº
-    /// 14.423/2022)").
+    /// The articles named in a location: "Art. 19-A" in "p. 3, Título II › … › Art. 19-A › § 4º",
+    /// the first and last in "… › Art. 13 – Art. 14"; without the act whose wording it is ("Art. 2º
+    /// (Lei nº 14.423/2022)").
     static func articles(in location: String) -> Set<String> {
-        Set(location.components(separatedBy: " › ").flatMap { $0.components(separatedBy: " – ") }
-            .filter { $0.hasPrefix("Art.") }.map { $0.components(separatedBy: " (")[0] })
+        Set(location.components(separatedBy: " › ").flatMap { $0.components(separatedBy: " – ") }.compactMap { part in
+            part.range(of: "Art. ").map { part[$0.lowerBound...].components(separatedBy: " (")[0] }
+        })
     }
 
     static func isPDF(_ chunk: IndexedChunk) -> Bool {

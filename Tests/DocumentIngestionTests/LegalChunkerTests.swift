@@ -225,6 +225,7 @@ struct LegalChunkerTests {
     func tableRows() {
         #expect(TableText.isRow("Código: 518-5; Descrição: Deixar de usar o cinto; Valor (R$): 195,23."))
         #expect(TableText.isRow("Serviço: Renovação da CNH; Taxa (R$): 150,00; Prazo: 30 dias; úteis."))
+        #expect(TableText.isRow("Cód. Infração: 518-5; Descrição: Deixar de usar o cinto; Valor (R$): 195,23."))
         #expect(!TableText.isRow("Serviço: Renovação da CNH."))
         #expect(!TableText.isRow("I – ser penalmente imputável; II – saber ler e escrever;"))
         #expect(!TableText.isRow("Art. 147. O candidato deverá submeter-se aos seguintes exames: I – de aptidão física; II – escrito."))

@@ -25,27 +25,29 @@ struct RetrieverRankingTests {
         #expect(Retriever.raisingStated(figure, in: [1, 2, 3], scores: scores, texts: Self.texts) == [1, 2, 3])
     }
 
-    @Test("an article the portal's page and a printed PDF of the same act both hold is read once, from the page")
+    @Test("a passage the portal's page and a printed PDF of the same act both hold is read once, from the page")
     func copiesOfAnActReadOnce() {
         let title = "Lei nº 10.741/2003 (Estatuto da Pessoa Idosa)"
-        func chunk(_ id: Int64, _ path: String, _ location: String, title: String = title) -> IndexedChunk {
-            IndexedChunk(id: id, documentPath: path, documentTitle: title, ordinal: Int(id), text: "…", location: location, tokens: 10, context: nil)
+        let caput = "Art. 15. É assegurada a atenção integral à saúde da pessoa idosa, por intermédio do Sistema Único de Saúde."
+        let paragraph = "§ 2º Incumbe ao poder público fornecer às pessoas idosas, gratuitamente, medicamentos, especialmente os de uso continuado."
+        func chunk(_ id: Int64, _ path: String, _ location: String, _ text: String, title: String = title) -> IndexedChunk {
+            IndexedChunk(id: id, documentPath: path, documentTitle: title, ordinal: Int(id), text: text, location: location, tokens: 10, context: nil)
         }
         let chunks = [
-            chunk(1, "idosa.pdf", "Título II › Art. 15 › § 2º"),
-            chunk(2, "idosa.htm", "Título II › Art. 15"),
-            chunk(3, "idosa.htm", "Título II › Art. 14"),
-            chunk(4, "idosa.pdf", "Título II › Art. 13 – Art. 14"),
-            chunk(5, "eca.htm", "Título II › Art. 14", title: "Lei nº 8.069/1990"),
-            chunk(6, "idosa.pdf", "Título II › Art. 2º (Lei nº 14.423/2022)"),
-            chunk(7, "idosa.htm", "Título II › Art. 2º"),
-            chunk(8, "idosa.htm", "Título II › Art. 15 › § 3º"),
+            chunk(1, "idosa.pdf", "p. 4, Art. 15 › § 2º", paragraph),
+            chunk(2, "idosa.htm", "Título II › Art. 15", caput),
+            chunk(3, "idosa.htm", "Título II › Art. 15 › § 2º", paragraph),
+            chunk(4, "idosa.pdf", "p. 4, Art. 15", caput + " (Redação dada pela Lei nº 14.423, de 2022)"),
+            chunk(5, "eca.htm", "Título II › Art. 15", paragraph, title: "Lei nº 8.069/1990"),
+            chunk(6, "idosa.pdf", "p. 9, Anexo › Art. 15", "Art. 15. Tabela de valores do anexo, em reais, por serviço prestado."),
         ]
         let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
-        // The page's Art. 15 takes the PDF's better rank; another chunk of the same document stays;
-        // another act's Art. 14 is not a copy; a wording label does not hide a copy.
-        #expect(Retriever.withoutCopies([1, 2, 3, 4, 5, 6, 7, 8], chunks: byID) == [2, 3, 5, 7, 8])
+        // The page's § 2º takes the PDF's place; the caput is another passage of the article, kept;
+        // the PDF's caput repeats the page's; another act, or an annex article of the same number
+        // with other words, is no copy.
+        #expect(Retriever.withoutCopies([1, 2, 3, 4, 5, 6], chunks: byID) == [3, 2, 5, 6])
         #expect(Retriever.articles(in: "Capítulo I › Art. 40 – Art. 41 › § 2º") == ["Art. 40", "Art. 41"])
+        #expect(Retriever.articles(in: "p. 3–4, Art. 2º (Lei nº 14.423/2022) › § 1º") == ["Art. 2º"])
         #expect(Retriever.articles(in: "Anexo I – Estrutura curricular").isEmpty)
     }
 }
