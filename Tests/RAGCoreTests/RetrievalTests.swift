@@ -69,19 +69,10 @@ struct RetrievalTests {
     @Test("an act in the folder twice, as the portal's page and as a printed PDF, gives each article once, from the page")
     func actPublishedTwice() async throws {
         let data = try SampleData()
-        let page = """
-            <html><head><meta charset="utf-8"></head><body>
-            <p>LEI Nº 9.503, DE 23 DE SETEMBRO DE 1997</p>
-            <p>Institui o Código de Trânsito Brasileiro.</p>
-            <p>Art. 140. A habilitação para conduzir veículo automotor será apurada por meio de exames que deverão ser realizados junto ao órgão executivo de trânsito do Estado.</p>
-            <p>Art. 147. O candidato à habilitação deverá submeter-se a exames realizados pelo órgão executivo de trânsito.</p>
-            <p>§ 2º O exame de aptidão física e mental será preventivo e renovável a cada dez anos para condutores com menos de cinquenta anos de idade, a cada cinco anos para condutores entre cinquenta e setenta anos e a cada três anos para condutores com setenta anos ou mais.</p>
-            <p>Art. 148. Os exames de habilitação, exceto os de direção veicular, poderão ser aplicados por entidades públicas ou privadas credenciadas.</p>
-            <p>Art. 261. A penalidade de suspensão do direito de dirigir será imposta quando o infrator atingir 20 pontos no período de 12 meses.</p>
-            </body></html>
-            """
-        try page.write(to: data.url("ctb.htm"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(at: try EvalDevData.printedPDF(of: data.url("ctb.htm")), to: data.url("ctb-impresso.pdf"))
+        // The page and its print from Chromium (Tests/Fixtures: printed once, so that the test runs no browser).
+        for (fixture, name) in [("ctb-trechos.htm", "ctb.htm"), ("ctb-trechos-impresso.pdf", "ctb-impresso.pdf")] {
+            try TestModels.fixture(fixture).write(to: data.url(name))
+        }
         let store = try SQLiteIndexStore(path: nil)
         _ = try await makeIndexer(data, store: store).sync()
         let retriever = Retriever(store: store, embedding: RAGModels.embedding, vocabulary: try Vocabulary.builtIn())

@@ -136,7 +136,9 @@ struct ServiceSupportTests {
         let took = ContinuousClock.now - stopping
         let log = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         #expect(!process.isRunning, "still running 30 s after SIGTERM")
-        #expect(took < .seconds(8), "exited \(took) after SIGTERM (grace 1 s); a 1,500-token answer takes far longer\n\(log)")
+        // The bound leaves room for a loaded machine (the whole test suite runs beside it on 2 cores,
+        // where this process takes 16 s to start): exiting is what counts, far before the answer's end.
+        #expect(took < .seconds(15), "exited \(took) after SIGTERM (grace 1 s); a 1,500-token answer takes far longer\n\(log)")
         _ = await answer.value
     }
 }
