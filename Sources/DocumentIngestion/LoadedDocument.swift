@@ -49,6 +49,11 @@ public enum DocumentFormat: String, Sendable, CaseIterable, Codable {
     /// A spreadsheet: each row a record of its own.
     public var isSpreadsheet: Bool { self == .csv }
 
+    /// The format of the file at `path` (a document's identity), by its extension.
+    public init?(path: String) {
+        self.init(fileExtension: (path as NSString).pathExtension)
+    }
+
     public init?(fileExtension: String) {
         switch fileExtension.lowercased() {
         case "txt", "text": self = .text

@@ -113,7 +113,7 @@ public struct EvidenceSelector: Sendable {
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
         let ownWords = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
-        let recordStates = states[best] && (sources[candidates[best].source].isSpreadsheet || TableText.isRow(candidates[best].text))
+        let recordStates = states[best] && sources[candidates[best].source].isTableRow(candidates[best].text)
             && !ownWords.isDisjoint(with: KeywordText.terms(of: TableText.values(of: candidates[best].text)))
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),

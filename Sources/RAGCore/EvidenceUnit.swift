@@ -110,7 +110,7 @@ extension EvidenceUnit {
                 let isItem = line.firstMatch(of: Self.listItem) != nil
                 if isItem, listStart == nil { listStart = units.count }
                 if !isItem { listStart = nil }
-                let whole = isItem || source.isSpreadsheet || TableText.isRow(line) || line.split(separator: " ").count <= Self.shortLineWords
+                let whole = isItem || source.isTableRow(line) || line.split(separator: " ").count <= Self.shortLineWords
                 let pieces = whole ? [line] : LegalChunker.sentences(of: line)
                 for piece in pieces {
                     units.append(EvidenceUnit(text: piece, citation: citation(), source: index, level: 0, list: listStart))

@@ -19,12 +19,13 @@ public struct RetrievedSource: Sendable, Codable, Equatable {
 
 extension RetrievedSource {
     /// Whether the passage comes from a spreadsheet, each row of which is a chunk of its own.
-    public var isSpreadsheet: Bool {
-        DocumentFormat(fileExtension: (documentPath as NSString).pathExtension)?.isSpreadsheet == true
+    var isSpreadsheet: Bool {
+        DocumentFormat(path: documentPath)?.isSpreadsheet == true
     }
 
-    /// Whether the passage is one table row: a spreadsheet's, or a line written as a row.
-    var isTableRow: Bool { isSpreadsheet || TableText.isRow(text) }
+    /// Whether `line` of the passage (or the whole passage) is one table row: any line of a
+    /// spreadsheet, elsewhere a line written as a row.
+    func isTableRow(_ line: some StringProtocol) -> Bool { isSpreadsheet || TableText.isRow(line) }
 }
 
 /// What retrieval found for a question, with the question's embedding (the evidence selector
@@ -192,8 +193,8 @@ public actor Retriever {
         var result: [RetrievedSource] = []
         for source in sources {
             let ordinal = ordinals[source.chunkIDs[0]]!
-            if !source.isTableRow, let index = result.firstIndex(where: { other in
-                other.documentPath == source.documentPath && !other.isTableRow
+            if !source.isTableRow(source.text), let index = result.firstIndex(where: { other in
+                other.documentPath == source.documentPath && !other.isTableRow(other.text)
                     && other.chunkIDs.contains { abs(ordinals[$0]! - ordinal) == 1 }
             }) {
                 var merged = result[index]
@@ -252,7 +253,7 @@ public actor Retriever {
     }
 
     static func isPDF(_ chunk: IndexedChunk) -> Bool {
-        chunk.documentPath.lowercased().hasSuffix(".pdf")
+        DocumentFormat(path: chunk.documentPath) == .pdf
     }
 
     /// Joins consecutive chunks, dropping the overlap the second repeats from the first.

@@ -97,7 +97,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         guard !name.isEmpty, name.count <= 200, !name.contains("/"), !name.contains("\\"), !name.hasPrefix("."), !name.contains("\0") else {
             throw APIError.invalidRequest("'\(name.prefix(80))' is not a plain file name", param: "name")
         }
-        guard DocumentFormat(fileExtension: (name as NSString).pathExtension) != nil else {
+        guard DocumentFormat(path: name) != nil else {
             throw APIError.invalidRequest(
                 "'\(name.prefix(80))' is not a supported type (txt, md, csv, json, html, pdf, docx)", param: "name")
         }
