@@ -46,6 +46,13 @@ public enum TableText {
         }.joined(separator: "; ")
     }
 
+    /// The column names of a row: what every record of its table says.
+    public static func names(of row: some StringProtocol) -> String {
+        row.split(separator: "; ").compactMap { field in
+            field.range(of: ": ").map { String(field[..<$0.lowerBound]) }
+        }.joined(separator: "; ")
+    }
+
     /// `rows` (cells trimmed; empty rows already left out) read under the header at `header`.
     static func lines(of rows: [[String]], header: Int) -> [Line] {
         let names = rows[header]

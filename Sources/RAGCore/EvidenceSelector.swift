@@ -26,14 +26,15 @@ public struct EvidenceStrength: Sendable, Equatable, Codable {
     /// The question asks for a kind of figure (a duration, an amount …) and no decisive unit states
     /// one (an amount, with something the question names).
     public var lacksAskedFigure: Bool
-    /// The best unit is a table row that states the figure asked for and names, among its
-    /// values, something the question names in its own words: a record about what was asked.
-    public var recordStatesAskedFigure = false
+    /// The best unit is a table row about what was asked — its values hold most of what the
+    /// question names in its own words — that states what was asked: the figure asked for, or a
+    /// column the question names ("qual a *gravidade*…", "qual o *código*…").
+    public var recordAnswers = false
 
     enum CodingKeys: String, CodingKey {
         case similarity = "semelhanca", passageSimilarity = "semelhanca_trecho", keywordSupport = "palavras"
         case asksFigure = "pede_numero", lacksAskedFigure = "falta_numero_pedido"
-        case recordStatesAskedFigure = "registro_com_numero_pedido"
+        case recordAnswers = "registro_responde"
     }
 }
 
@@ -112,15 +113,29 @@ public struct EvidenceSelector: Sendable {
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
-        let ownWords = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
-        let recordStates = states[best] && sources[candidates[best].source].isTableRow(candidates[best].text)
-            && !ownWords.isDisjoint(with: KeywordText.terms(of: TableText.values(of: candidates[best].text)))
+        let recordAnswers = sources[candidates[best].source].isTableRow(candidates[best].text)
+            && Self.recordAnswers(question: question, row: candidates[best].text, statesAskedFigure: states[best], candidates: termSets)
         return Evidence(
             units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
                 asksFigure: asked != nil, lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] },
-                recordStatesAskedFigure: recordStates))
+                recordAnswers: recordAnswers))
+    }
+
+    /// Whether table row `row`, the best unit, answers `question` as a record: its values (not its
+    /// column names, which every row shares) hold most of the question's own terms that
+    /// any of the `candidates` holds (words no candidate uses — "perco", "pego" — say nothing
+    /// either way), and it states what was asked: the figure asked for, or a column the question
+    /// names. A row with only one of the question's subjects ("estacionar", not "fila dupla") is
+    /// another record.
+    static func recordAnswers(question: String, row: String, statesAskedFigure: Bool, candidates: [Set<String>]) -> Bool {
+        let own = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
+        let columns = Set(KeywordText.terms(of: TableText.names(of: row)))
+        let values = Set(KeywordText.terms(of: TableText.values(of: row)))
+        let subject = own.subtracting(columns).filter { term in candidates.contains { $0.contains(term) } }
+        guard !subject.isEmpty, subject.count { values.contains($0) } * 2 > subject.count else { return false }
+        return statesAskedFigure || !own.isDisjoint(with: columns)
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):

@@ -1,3 +1,4 @@
+import DocumentIngestion
 import Foundation
 
 /// Where a collection draws the line between questions it answers and questions it refuses,
@@ -19,7 +20,7 @@ public struct RefusalCalibration: Sendable, Codable, Equatable {
     /// The method's version: a calibration from another version is computed again.
     public var version: Int
 
-    static let currentVersion = 3
+    static let currentVersion = 4
     static let outsideQuantile = 0.5
     static let insideQuantile = 0.05
     /// Pseudo-questions drawn from the collection (evenly over its chunks): the floor rests on
@@ -37,7 +38,10 @@ public struct RefusalCalibration: Sendable, Codable, Equatable {
         return max(floor, min(outside[2], inside[1]))
     }
 
-    public var policy: RefusalPolicy { RefusalPolicy(similarityFloor: floor, figureFloor: figureFloor) }
+    /// A table's row about what was asked answers above the typical out-of-domain question.
+    public var recordFloor: Float { outside.first.map { min(floor, $0) } ?? floor }
+
+    public var policy: RefusalPolicy { RefusalPolicy(similarityFloor: floor, figureFloor: figureFloor, recordFloor: recordFloor) }
 
     /// Calibrates the collection `retriever` searches (its vectors loaded).
     public static func compute(retriever: Retriever, store: any IndexStore, bank: [String], topK: Int) async throws -> RefusalCalibration {
@@ -63,10 +67,12 @@ public struct RefusalCalibration: Sendable, Codable, Equatable {
             inside: [quantile(inside, 0.05), quantile(inside, 0.5)], floor: floor, version: currentVersion)
     }
 
-    /// A question-like line from a chunk: the opening words of its longest unit, its label gone.
+    /// A question-like line from a chunk: the opening words of its longest unit, its label gone;
+    /// of a table's row, its values (a citizen names the infraction, not the columns).
     static func pseudoQuestion(from text: String) -> String? {
         let lines = text.components(separatedBy: "\n")
-        let longest = lines.max { $0.count < $1.count } ?? text
+        var longest = lines.max { $0.count < $1.count } ?? text
+        if TableText.isRow(longest) { longest = TableText.values(of: longest) }
         let words = longest.components(separatedBy: " ").filter { word in word.contains { $0.isLetter } }
         let content = words.drop { !$0.first!.isLowercase }.prefix(pseudoQuestionWords)
         return content.count < 4 ? nil : content.joined(separator: " ") + "?"

@@ -11,23 +11,30 @@ public struct RefusalPolicy: Sendable, Codable, Equatable {
     /// all out-of-domain questions reach (`RefusalCalibration.figureFloor`; measured with
     /// `guiche eval`, DEVELOPERS.md).
     public var figureFloor: Float
+    /// The floor for a table's row about what was asked that states it
+    /// (`EvidenceStrength.recordAnswers`): rows — codes, abbreviations, column after column — sit
+    /// further from any question than prose does, so a record is held to the typical out-of-domain
+    /// question's similarity, not to the floor calibrated on prose.
+    public var recordFloor: Float
 
-    public init(similarityFloor: Float, figureFloor: Float? = nil) {
+    public init(similarityFloor: Float, figureFloor: Float? = nil, recordFloor: Float? = nil) {
         self.similarityFloor = similarityFloor
         self.figureFloor = max(similarityFloor, figureFloor ?? similarityFloor)
+        self.recordFloor = min(similarityFloor, recordFloor ?? similarityFloor)
     }
 
     /// Answers everything that found any evidence (a collection not calibrated yet).
     public static let permissive = RefusalPolicy(similarityFloor: 0)
 
-    /// Whether `evidence` answers the question: close enough (closer when it asks for a figure,
-    /// unless a table's row about what was asked states it: a row names what each of its figures
-    /// is, and rows sit further from questions than prose does), and stating the kind of figure
-    /// the question asks for ("em quantos dias?" is not answered by a passage without a duration).
+    /// Whether `evidence` answers the question: close enough (closer when it asks for a figure;
+    /// less close for a table's row about what was asked that states it: a row names what each of
+    /// its values is), and stating the kind of figure the question asks for ("em quantos dias?" is
+    /// not answered by a passage without a duration).
     public func isAnswerable(_ evidence: Evidence) -> Bool {
-        isClose(evidence) && !evidence.strength.lacksAskedFigure
-            && (!evidence.strength.asksFigure || evidence.strength.passageSimilarity >= figureFloor
-                || evidence.strength.recordStatesAskedFigure)
+        let strength = evidence.strength
+        guard !evidence.units.isEmpty, !strength.lacksAskedFigure else { return false }
+        if strength.recordAnswers { return strength.passageSimilarity >= recordFloor }
+        return isClose(evidence) && (!strength.asksFigure || strength.passageSimilarity >= figureFloor)
     }
 
     /// Whether a refused question still found something worth naming ("the closest passage is …").

@@ -234,27 +234,34 @@ struct GroundedAnswerTests {
         #expect(evidence.units.contains { $0.citation.hasSuffix("art. 261") })
     }
 
-    @Test("a table's row about what was asked, stating the figure asked for, is marked as such; a row sharing only column names is not")
-    func recordStatesAskedFigure() async throws {
+    @Test("a table's row about what was asked, stating the figure or the column asked for, is marked as such; a row sharing only column names, or one of two subjects, is not")
+    func recordAnswers() async throws {
         func row(_ text: String, _ id: Int64) -> RetrievedSource {
             RetrievedSource(documentPath: "multas.csv", documentTitle: "multas.csv", location: "", text: text, similarity: 0.86, chunkIDs: [id])
         }
         let belt = row("Código: 518-5; Descrição da Infração: Deixar o condutor de usar o cinto de segurança; Gravidade: Grave; Valor da multa (R$): 195,23; Pontos: 5.", 1)
         let horn = row("Código: 681-5; Descrição da Infração: Usar buzina entre 22 e 6 horas; Gravidade: Leve; Valor da multa (R$): 88,38; Pontos: 3.", 2)
+        let parking = row("Código: 545-2; Descrição da Infração: Estacionar no passeio ou sobre faixa destinada a pedestre; Gravidade: Grave; Valor da multa (R$): 195,23; Pontos: 5.", 3)
+        let queue = row("Código: 603-3; Descrição da Infração: Ultrapassar veículos em fila parados em razão de sinal luminoso; Gravidade: Grave; Valor da multa (R$): 195,23; Pontos: 5.", 4)
         let selector = EvidenceSelector(embedding: RAGModels.embedding)
         func strength(_ question: String, _ sources: [RetrievedSource]) async throws -> EvidenceStrength {
             let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
             return try await selector.select(question: question, query: query, sources: sources).strength
         }
         let asked = try await strength("Quantos pontos na carteira dá não usar cinto?", [belt, horn])
-        #expect(asked.asksFigure && asked.recordStatesAskedFigure)
+        #expect(asked.asksFigure && asked.recordAnswers)
+        let column = try await strength("buzinar de madrugada é infração de que gravidade?", [horn, belt])
+        #expect(!column.asksFigure && column.recordAnswers, "the column asked for, named")
+        #expect(try await !strength("buzinar de madrugada é proibido?", [horn, belt]).recordAnswers, "nothing the row states was asked")
         // "multa" names a column of every row, not this record's subject.
         let other = try await strength("qual o valor da multa por estacionar em fila dupla?", [belt, horn])
-        #expect(other.asksFigure && !other.recordStatesAskedFigure)
+        #expect(other.asksFigure && !other.recordAnswers)
+        // Parking is one row's subject and a queue another's: neither is about double parking.
+        #expect(try await !strength("qual a gravidade de estacionar em fila dupla?", [parking, queue]).recordAnswers)
         // Prose states figures about its own subject in sentences: the figure floor holds there.
         let prose = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 167",
             text: "Art. 167. Deixar o condutor de usar o cinto de segurança: Infração - grave; Penalidade - multa.", similarity: 0.86, chunkIDs: [3])
-        #expect(try await !strength("Qual a multa por não usar cinto?", [prose]).recordStatesAskedFigure)
+        #expect(try await !strength("Qual a multa por não usar cinto?", [prose]).recordAnswers)
     }
 
     @Test("the kind of figure a question asks for, and whether a passage states one")
