@@ -13,7 +13,7 @@ struct Eval: AsyncParsableCommand {
         discussion: """
             Each line: {"pergunta": "...", "esperado": {"documento": "lei.htm", "artigos": ["Art. 42"]}, \
             "fatos": ["16 anos"], "fora_do_escopo": false}. With --data the folder is indexed into a collection \
-            of its own (eval-<folder>), never into COLLECTION_NAME. Exits non-zero when a --min/--max threshold is missed.
+            of its own (eval-<folder>-<hash of its path>), never into COLLECTION_NAME. Exits non-zero when a --min/--max threshold is missed.
 
             """ + environmentHelp)
 
@@ -23,7 +23,7 @@ struct Eval: AsyncParsableCommand {
     @Argument(help: "Question files (JSONL).")
     var questionFiles: [String] = []
 
-    @Option(name: .customLong("data"), help: "Folder of the documents the questions are about (indexed into collection eval-<folder>).")
+    @Option(name: .customLong("data"), help: "Folder of the documents the questions are about (indexed into collection eval-<folder>-<hash of its path>).")
     var evalData: String?
 
     @Option(help: "A SQuAD v1.1 file (e.g. FaQuAD's faquad_train.json): its paragraphs become the documents, its answers the expected passages.")
@@ -65,6 +65,14 @@ struct Eval: AsyncParsableCommand {
         }
     }
 
+    /// The collection a data folder is indexed into: named after the folder, told apart by its
+    /// path ("eval/ctb/dados" and "eval/renainf/dados" are two collections, not one that each run
+    /// would empty of the other's documents).
+    static func collection(forData folder: String) -> String {
+        let url = URL(fileURLWithPath: folder).standardizedFileURL
+        return "eval-\(url.lastPathComponent)-\(ContentHash.sha256(Data(url.path.utf8)).prefix(8))"
+    }
+
     func run() async throws {
         var questions: [EvalQuestion] = []
         for file in questionFiles { questions += try EvalQuestion.load(file) }
@@ -79,7 +87,7 @@ struct Eval: AsyncParsableCommand {
         if let evalData {
             guard FileManager.default.fileExists(atPath: evalData) else { throw ValidationError("data folder \(evalData) does not exist") }
             settings.dataDirectory = evalData
-            settings.collection = "eval-" + (URL(fileURLWithPath: evalData).standardizedFileURL.lastPathComponent)
+            settings.collection = Self.collection(forData: evalData)
         }
         let report: EvalReport
         if let url {
