@@ -71,9 +71,13 @@ public struct EvidenceSelector: Sendable {
     /// The same, reusing the vectors of units an earlier selection for the question embedded
     /// (`embedded`, by the text given to the model) and adding those it embeds.
     public func select(question: String, query: [Float], sources: [RetrievedSource], embedded: inout [String: [Float]]) async throws -> Evidence {
-        let byUnit = sources.enumerated().map { EvidenceUnit.units(of: $1, index: $0) }
-        // (source, position) of each candidate.
-        let keys = Array(byUnit.enumerated().flatMap { source, units in units.indices.map { [source, $0] } }.prefix(Self.maxCandidates))
+        let read = sources.enumerated().map { EvidenceUnit.unitsAndOpenings(of: $1, index: $0) }
+        let byUnit = read.map(\.units)
+        // (source, position) of each candidate: a passage's own units, not the openings read
+        // before it (they are quoted as the parents of its items, and are candidates in their
+        // own passage).
+        let keys = Array(read.enumerated().flatMap { source, read in read.units.indices.dropFirst(read.openings).map { [source, $0] } }
+            .prefix(Self.maxCandidates))
         guard !keys.isEmpty else { return .none }
         let candidates = keys.map { byUnit[$0[0]][$0[1]] }
 

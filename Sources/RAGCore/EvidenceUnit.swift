@@ -36,6 +36,15 @@ extension EvidenceUnit {
     /// The units of `source`, in its order: one per legal device; outside legislation one per line
     /// (a table row, a list item), long lines split into sentences.
     public static func units(of source: RetrievedSource, index: Int) -> [EvidenceUnit] {
+        unitsAndOpenings(of: source, index: index).units
+    }
+
+    /// The units of `source` (see `units(of:index:)`) and how many of the first come from the
+    /// openings of the devices introducing the passage (`Chunk.context`), not from its own text:
+    /// they give its items their parents and citations, but their own lists are in another
+    /// passage — "Art. 259 … pontos:" read before "§ 4º … III –" does not bring the points it
+    /// introduces.
+    static func unitsAndOpenings(of source: RetrievedSource, index: Int) -> (units: [EvidenceUnit], openings: Int) {
         let statute = statuteName(source.documentTitle)
         let components = source.location.components(separatedBy: " › ")
         var article = components.last { $0.hasPrefix("Art") }.map { articleLabel(in: $0) }
@@ -68,10 +77,15 @@ extension EvidenceUnit {
         // of the devices that introduce it (the caput, the §: `Chunk.context`), so that the item
         // has its parent and its full citation.
         var lines = source.text.split(separator: "\n")
+        var contextLines = 0
+        var openings = 0
         if let first = lines.first, (LegalChunker.marker(of: String(first))?.0 ?? 0) >= 12, let context = source.context {
-            lines = context.split(separator: "\n") + lines
+            let opening = context.split(separator: "\n")
+            contextLines = opening.count
+            lines = opening + lines
         }
-        for rawLine in lines {
+        for (number, rawLine) in lines.enumerated() {
+            if number == contextLines { openings = units.count }
             let raw = rawLine.trimmingCharacters(in: .whitespaces)
             let line = LegalAnnotations.strip(raw).trimmingCharacters(in: .whitespaces)
             guard line.contains(where: \.isLetter) else { continue }
@@ -117,7 +131,7 @@ extension EvidenceUnit {
                 }
             }
         }
-        return units
+        return (units, contextLines == lines.count ? units.count : openings)
     }
 
     /// The unit a sanction line after unit `last` belongs to: that device; but after an item of

@@ -264,6 +264,25 @@ struct GroundedAnswerTests {
         #expect(try await !strength("Qual a multa por não usar cinto?", [prose]).recordAnswers)
     }
 
+    @Test("the openings read before a passage that starts inside an article are its items' parents, not evidence of their own: a caput's list is quoted from the passage that holds it")
+    func openingsAreNotEvidence() async throws {
+        let caput = "Art. 259. A cada infração cometida são computados os seguintes números de pontos:"
+        let paragraph = "§ 4º Ao condutor identificado será atribuída pontuação pelas infrações de sua responsabilidade, exceto aquelas:"
+        let later = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 259 › § 4º › inciso III",
+            text: "III - puníveis de forma específica com suspensão do direito de dirigir.", similarity: 0.88, chunkIDs: [2],
+            context: caput + "\n" + paragraph)
+        let read = EvidenceUnit.unitsAndOpenings(of: later, index: 0)
+        #expect(read.openings == 2 && read.units.count == 3)
+        let points = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 259 – inciso IV",
+            text: caput + "\nI - gravíssima - sete pontos;\nII - grave - cinco pontos;\nIII - média - quatro pontos;\nIV - leve - três pontos.",
+            similarity: 0.87, chunkIDs: [1])
+        let question = "quantos pontos uma infração média dá na carteira?"
+        let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
+        let evidence = try await EvidenceSelector(embedding: RAGModels.embedding).select(question: question, query: query, sources: [later, points])
+        #expect(evidence.units.contains { $0.text == "III - média - quatro pontos;" })
+        #expect(!evidence.units.contains { $0.source == 0 && $0.text == caput }, "the caput is quoted with its list, not alone")
+    }
+
     @Test("the kind of figure a question asks for, and whether a passage states one")
     func askedFigures() {
         #expect(AskedFigure.asked(in: "Quanto custa a segunda via da CNH?") == .amount)
