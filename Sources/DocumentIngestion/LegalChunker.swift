@@ -98,10 +98,11 @@ public struct LegalChunker: Sendable {
                 let number = group($0, $1, 1)
                 return number.isEmpty ? "Anexo" : "Anexo \(number == "UNICO" ? "ÚNICO" : number)"
             }),
-            (2, regex(#"^T[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Título \(group($0, $1, 1).uppercased())" }),
-            (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)\b"#), { "Capítulo \(group($0, $1, 1).uppercased())" }),
-            (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Seção \(group($0, $1, 1).uppercased())" }),
-            (5, regex(#"^SUBSE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)\b"#), { "Subseção \(group($0, $1, 1).uppercased())" }),
+            // A division inserted later has a letter ("CAPÍTULO III-A", "Seção V-A").
+            (2, regex(#"^T[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)(-[A-Z]\b)?\b"#), { "Título \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
+            (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)(-[A-Z]\b)?\b"#), { "Capítulo \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
+            (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)(-[A-Z]\b)?\b"#), { "Seção \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
+            (5, regex(#"^SUBSE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)(-[A-Z]\b)?\b"#), { "Subseção \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
             // Capitalised only: "art. 5º" inside a sentence wrapped onto a new line is a reference.
             (10, regex(#"^(?:Art|ART)(?:igo|IGO|\.)?\s*(\d+(?:\.\d+)*)\s*(?:º|°|o\b)?(-[A-Za-z])?"#, caseInsensitive: false), {
                 let number = group($0, $1, 1)
@@ -202,7 +203,8 @@ public struct LegalChunker: Sendable {
                     if document.format.isSpreadsheet { unit += 1 }
                     current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 }
-                if marker == nil { awaitingName = false }
+                // "(Incluído pela Lei nº …)" between a division's label and its name is no name.
+                if marker == nil && !LegalAnnotations.strip(line).isEmpty { awaitingName = false }
             }
             // Pages end paragraphs of plain text; a marked unit may run onto the next page.
             if current?.label == nil { flush() }
@@ -253,7 +255,8 @@ public struct LegalChunker: Sendable {
     /// A division block holding nothing but its label line and name.
     private func isEmptyDivision(_ block: Block) -> Bool {
         guard Self.divisionLevels.contains(block.level), let label = block.label, !block.text.hasPrefix("#") else { return false }
-        let lines = block.text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let lines = block.text.split(separator: "\n").map { LegalAnnotations.strip(String($0)).trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         return lines.count <= 1 || (lines.count == 2 && label.hasSuffix(Self.divisionName(lines[1]) ?? "\u{0}"))
     }
 

@@ -41,7 +41,8 @@ struct LegalChunkerTests {
         ("IV – de noções", "inciso IV"), ("a) fulano", "alínea a"), ("CAPÍTULO XIV", "Capítulo XIV"),
         ("TÍTULO II", "Título II"), ("Seção III", "Seção III"), ("## Renovação da CNH", "Renovação da CNH"),
         ("## Art. 5º Todos", "Art. 5º"), ("ANEXO I", "Anexo I"), ("ANEXO II - TABELA DE EXAMES", "Anexo II"), ("ANEXO ÚNICO", "Anexo ÚNICO"),
-        ("ANEXO", "Anexo"),
+        ("ANEXO", "Anexo"), ("CAPÍTULO III-A", "Capítulo III-A"), ("Seção V-A", "Seção V-A"),
+        ("CAPÍTULO IV-DAS INFRAÇÕES", "Capítulo IV"),
     ])
     func markers(line: String, label: String) {
         #expect(LegalChunker.marker(of: line)?.1 == label)
@@ -70,6 +71,24 @@ struct LegalChunkerTests {
         let renewal = chunks.first { $0.text.contains("renovável a cada dez anos") }!
         #expect(renewal.location.contains("Art. 147"))
         #expect(chunks.map(\.ordinal) == Array(0..<chunks.count))
+    }
+
+    @Test("a division inserted later ('CAPÍTULO III-A') takes its name across the portal's annotation and is no chunk of its own")
+    func insertedDivision() {
+        let text = """
+        CAPÍTULO III-A
+        (Incluído pela Lei nº 12.619, de 2012)
+        DA CONDUÇÃO DE VEÍCULOS POR MOTORISTAS PROFISSIONAIS
+        Art. 67-A. O disposto neste Capítulo aplica-se aos motoristas profissionais de veículos automotores cuja condução exija formação profissional e que exerçam a profissão nas condições e modalidades de transporte de passageiros e de cargas.
+        CAPÍTULO XIII-A
+        DA CONDUÇÃO DE MOTO-FRETE
+        (Incluído pela Lei nº 12.009, de 2009)
+        Art. 139-A. As motocicletas e motonetas destinadas ao transporte remunerado de mercadorias, moto-frete, somente poderão circular nas vias com autorização emitida pelo órgão ou entidade executivo de trânsito dos Estados e do Distrito Federal.
+        """
+        let chunks = LegalChunker(size: 120, overlap: 10, countTokens: wordCount)
+            .chunk(LoadedDocument(path: "ctb.md", format: .markdown, pages: [.init(number: nil, text: text)]))
+        #expect(chunks.count == 2)
+        #expect(chunks.map { $0.structure.first } == ["Capítulo III-A – Da condução de veículos por motoristas profissionais", "Capítulo XIII-A – Da condução de moto-frete"])
     }
 
     @Test("an article larger than a chunk is split at its paragraphs, each chunk within the size")
