@@ -99,10 +99,10 @@ public struct LegalChunker: Sendable {
                 return number.isEmpty ? "Anexo" : "Anexo \(number == "UNICO" ? "ÚNICO" : number)"
             }),
             // A division inserted later has a letter ("CAPÍTULO III-A", "Seção V-A").
-            (2, regex(#"^T[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)(-[A-Z]\b)?\b"#), { "Título \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
-            (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)(-[A-Z]\b)?\b"#), { "Capítulo \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
-            (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)(-[A-Z]\b)?\b"#), { "Seção \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
-            (5, regex(#"^SUBSE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)(-[A-Z]\b)?\b"#), { "Subseção \(group($0, $1, 1).uppercased())\(group($0, $1, 2))" }),
+            (2, regex(#"^T[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)(-[A-Z]\b)?\b"#), { "Título \(group($0, $1, 1).uppercased())\(group($0, $1, 2).uppercased())" }),
+            (3, regex(#"^CAP[ÍI]TULO\s+([IVXLCDM]+|\d+|[ÚU]NICO)(-[A-Z]\b)?\b"#), { "Capítulo \(group($0, $1, 1).uppercased())\(group($0, $1, 2).uppercased())" }),
+            (4, regex(#"^SE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)(-[A-Z]\b)?\b"#), { "Seção \(group($0, $1, 1).uppercased())\(group($0, $1, 2).uppercased())" }),
+            (5, regex(#"^SUBSE[ÇC][ÃA]O\s+([IVXLCDM]+|\d+|[ÚU]NICA)(-[A-Z]\b)?\b"#), { "Subseção \(group($0, $1, 1).uppercased())\(group($0, $1, 2).uppercased())" }),
             // Capitalised only: "art. 5º" inside a sentence wrapped onto a new line is a reference.
             (10, regex(#"^(?:Art|ART)(?:igo|IGO|\.)?\s*(\d+(?:\.\d+)*)\s*(?:º|°|o\b)?(-[A-Za-z])?"#, caseInsensitive: false), {
                 let number = group($0, $1, 1)
@@ -204,7 +204,7 @@ public struct LegalChunker: Sendable {
                     current = Block(level: Int.max, label: nil, path: stack.map(\.label), text: line, page: page.number, unit: unit)
                 }
                 // "(Incluído pela Lei nº …)" between a division's label and its name is no name.
-                if marker == nil && !LegalAnnotations.strip(line).isEmpty { awaitingName = false }
+                if marker == nil && LegalAnnotations.strip(line).contains(where: \.isLetter) { awaitingName = false }
             }
             // Pages end paragraphs of plain text; a marked unit may run onto the next page.
             if current?.label == nil { flush() }
@@ -256,7 +256,7 @@ public struct LegalChunker: Sendable {
     private func isEmptyDivision(_ block: Block) -> Bool {
         guard Self.divisionLevels.contains(block.level), let label = block.label, !block.text.hasPrefix("#") else { return false }
         let lines = block.text.split(separator: "\n").map { LegalAnnotations.strip(String($0)).trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+            .filter { $0.contains(where: \.isLetter) }
         return lines.count <= 1 || (lines.count == 2 && label.hasSuffix(Self.divisionName(lines[1]) ?? "\u{0}"))
     }
 

@@ -76,7 +76,7 @@ public struct EvidenceSelector: Sendable {
         // (source, position) of each candidate: a passage's own units, not the openings read
         // before it (they are quoted as the parents of its items, and are candidates in their
         // own passage).
-        let keys = Array(read.enumerated().flatMap { source, read in read.units.indices.dropFirst(read.openings).map { [source, $0] } }
+        let keys = Array(read.enumerated().flatMap { source, read in read.units.indices.filter { !read.openings.contains($0) }.map { [source, $0] } }
             .prefix(Self.maxCandidates))
         guard !keys.isEmpty else { return .none }
         let candidates = keys.map { byUnit[$0[0]][$0[1]] }
@@ -117,29 +117,50 @@ public struct EvidenceSelector: Sendable {
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
-        let recordAnswers = sources[candidates[best].source].isTableRow(candidates[best].text)
-            && Self.recordAnswers(question: question, row: candidates[best].text, statesAskedFigure: states[best], candidates: termSets)
+        func subjectShare(_ i: Int) -> Double {
+            guard sources[candidates[i].source].isTableRow(candidates[i].text) else { return 0 }
+            return Self.subjectShare(question: question, row: candidates[i].text, candidates: termSets)
+        }
+        let bestShare = subjectShare(best)
+        let recordAnswers = bestShare > 0.5
+            && Self.statesAsked(question: question, row: candidates[best].text, statesAskedFigure: states[best])
+        // A record about what was asked is quoted with the other records about it — holding at
+        // least half of what it names ("manuseando telefone celular" beside "utilizando-se de
+        // telefone celular") — not beside rows that only resemble it ("usar o cinto" beside "usar
+        // buzina").
+        let quoted = recordAnswers
+            ? chosen.filter { $0 == best || !sources[candidates[$0].source].isTableRow(candidates[$0].text) || subjectShare($0) >= 0.5 } : chosen
         return Evidence(
-            units: Self.readingOrder(chosen.map { keys[$0] }, units: byUnit),
+            units: Self.readingOrder(quoted.map { keys[$0] }, units: byUnit),
             strength: .init(
                 similarity: dense[best], passageSimilarity: sources.map(\.similarity).max() ?? 0, keywordSupport: keyword[best],
                 asksFigure: asked != nil, lacksAskedFigure: asked != nil && !chosen.prefix(Self.decisiveUnits).contains { states[$0] },
                 recordAnswers: recordAnswers))
     }
 
-    /// Whether table row `row`, the best unit, answers `question` as a record: its values (not its
-    /// column names, which every row shares) hold most of the question's own terms that
-    /// any of the `candidates` holds (words no candidate uses — "perco", "pego" — say nothing
-    /// either way), and it states what was asked: the figure asked for, or a column the question
-    /// names. A row with only one of the question's subjects ("estacionar", not "fila dupla") is
-    /// another record.
-    static func recordAnswers(question: String, row: String, statesAskedFigure: Bool, candidates: [Set<String>]) -> Bool {
+    /// The share of `question`'s own terms that table row `row`'s values hold — not its column
+    /// names, which every row shares — each term weighted by its rarity among the `candidates`
+    /// ("celular" weighs more than "dirigir" among traffic infractions), over the terms any
+    /// candidate holds (words no candidate uses — "perco", "pego" — say nothing either way). A
+    /// record about what was asked holds most of the weight: a row with only one of the question's
+    /// subjects ("estacionar", not "fila dupla") is another record.
+    static func subjectShare(question: String, row: String, candidates: [Set<String>]) -> Double {
         let own = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
         let columns = Set(KeywordText.terms(of: TableText.names(of: row)))
         let values = Set(KeywordText.terms(of: TableText.values(of: row)))
-        let subject = own.subtracting(columns).filter { term in candidates.contains { $0.contains(term) } }
-        guard !subject.isEmpty, subject.count { values.contains($0) } * 2 > subject.count else { return false }
-        return statesAskedFigure || !own.isDisjoint(with: columns)
+        // Sorted: a set's order changes between processes, and so would the sum's last bit.
+        let subject = own.subtracting(columns).sorted().map { term in (term, candidates.count { $0.contains(term) }) }.filter { $0.1 > 0 }
+        let weight = { (frequency: Int) in log(1 + Double(candidates.count) / Double(1 + frequency)) }
+        let total = subject.reduce(0) { $0 + weight($1.1) }
+        return total == 0 ? 0 : subject.filter { values.contains($0.0) }.reduce(0) { $0 + weight($1.1) } / total
+    }
+
+    /// Whether table row `row` states what `question` asks: the figure asked for, or a column the
+    /// question names by its head word ("qual a *gravidade*…", "qual o *código*…"; not "infração",
+    /// which "Código da Infração" only qualifies).
+    static func statesAsked(question: String, row: String, statesAskedFigure: Bool) -> Bool {
+        let heads = TableText.names(of: row).split(separator: "; ").compactMap { KeywordText.terms(of: String($0)).first }
+        return statesAskedFigure || !Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms).isDisjoint(with: heads)
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):

@@ -39,12 +39,13 @@ extension EvidenceUnit {
         unitsAndOpenings(of: source, index: index).units
     }
 
-    /// The units of `source` (see `units(of:index:)`) and how many of the first come from the
-    /// openings of the devices introducing the passage (`Chunk.context`), not from its own text:
-    /// they give its items their parents and citations, but their own lists are in another
-    /// passage — "Art. 259 … pontos:" read before "§ 4º … III –" does not bring the points it
-    /// introduces.
-    static func unitsAndOpenings(of source: RetrievedSource, index: Int) -> (units: [EvidenceUnit], openings: Int) {
+    /// The units of `source` (see `units(of:index:)`) and the positions of those that are only the
+    /// openings of the devices introducing the passage (`Chunk.context`), not its own text: they
+    /// give its items their parents and citations, but their own lists are in another passage —
+    /// "Art. 259 … pontos:" read before "§ 4º … III –" does not bring the points it introduces. An
+    /// opening the passage's sanction lines belong to ("Art. 252. Dirigir o veículo:" before
+    /// "… VI – …; Infração – média") states something of the passage and is no mere opening.
+    static func unitsAndOpenings(of source: RetrievedSource, index: Int) -> (units: [EvidenceUnit], openings: Set<Int>) {
         let statute = statuteName(source.documentTitle)
         let components = source.location.components(separatedBy: " › ")
         var article = components.last { $0.hasPrefix("Art") }.map { articleLabel(in: $0) }
@@ -78,14 +79,14 @@ extension EvidenceUnit {
         // has its parent and its full citation.
         var lines = source.text.split(separator: "\n")
         var contextLines = 0
-        var openings = 0
+        var openings = Set<Int>()
         if let first = lines.first, (LegalChunker.marker(of: String(first))?.0 ?? 0) >= 12, let context = source.context {
             let opening = context.split(separator: "\n")
             contextLines = opening.count
             lines = opening + lines
         }
         for (number, rawLine) in lines.enumerated() {
-            if number == contextLines { openings = units.count }
+            if number == contextLines { openings = Set(units.indices) }
             let raw = rawLine.trimmingCharacters(in: .whitespaces)
             let line = LegalAnnotations.strip(raw).trimmingCharacters(in: .whitespaces)
             guard line.contains(where: \.isLetter) else { continue }
@@ -118,7 +119,9 @@ extension EvidenceUnit {
             } else if let last = units.indices.last, units[last].level >= 10, line.prefixMatch(of: Self.sanction) != nil {
                 // "Pena – reclusão, de 1 (um) a 4 (quatro) anos", "Infração – gravíssima;", "Penalidade – multa":
                 // part of the device it follows, quoted with it.
-                units[Self.sanctionOwner(after: last, in: units)].text += " " + line
+                let owner = Self.sanctionOwner(after: last, in: units)
+                units[owner].text += " " + line
+                if number >= contextLines { openings.remove(owner) }
             } else {
                 // A table row, a list item, a short paragraph is one unit; a long paragraph, its sentences.
                 let isItem = line.firstMatch(of: Self.listItem) != nil
@@ -131,7 +134,7 @@ extension EvidenceUnit {
                 }
             }
         }
-        return (units, contextLines == lines.count ? units.count : openings)
+        return (units, openings)
     }
 
     /// The unit a sanction line after unit `last` belongs to: that device; but after an item of

@@ -39,7 +39,7 @@ public struct RefusalCalibration: Sendable, Codable, Equatable {
     }
 
     /// A table's row about what was asked answers above the typical out-of-domain question.
-    public var recordFloor: Float { outside.first.map { min(floor, $0) } ?? floor }
+    public var recordFloor: Float { outside.first ?? floor }
 
     public var policy: RefusalPolicy { RefusalPolicy(similarityFloor: floor, figureFloor: figureFloor, recordFloor: recordFloor) }
 
@@ -71,10 +71,12 @@ public struct RefusalCalibration: Sendable, Codable, Equatable {
     /// of a table's row, its values (a citizen names the infraction, not the columns).
     static func pseudoQuestion(from text: String) -> String? {
         let lines = text.components(separatedBy: "\n")
-        var longest = lines.max { $0.count < $1.count } ?? text
-        if TableText.isRow(longest) { longest = TableText.values(of: longest) }
-        let words = longest.components(separatedBy: " ").filter { word in word.contains { $0.isLetter } }
-        let content = words.drop { !$0.first!.isLowercase }.prefix(pseudoQuestionWords)
+        let longest = lines.max { $0.count < $1.count } ?? text
+        let isRow = TableText.isRow(longest)
+        let line = isRow ? TableText.values(of: longest).replacingOccurrences(of: "; ", with: " ") : longest
+        let words = line.components(separatedBy: " ").filter { word in word.contains { $0.isLetter } }
+        // A device's label goes ("Art. 1º O …"); a row has none (its first value is its subject).
+        let content = (isRow ? words[...] : words.drop { !$0.first!.isLowercase }).prefix(pseudoQuestionWords)
         return content.count < 4 ? nil : content.joined(separator: " ") + "?"
     }
 

@@ -41,7 +41,7 @@ struct LegalChunkerTests {
         ("IV – de noções", "inciso IV"), ("a) fulano", "alínea a"), ("CAPÍTULO XIV", "Capítulo XIV"),
         ("TÍTULO II", "Título II"), ("Seção III", "Seção III"), ("## Renovação da CNH", "Renovação da CNH"),
         ("## Art. 5º Todos", "Art. 5º"), ("ANEXO I", "Anexo I"), ("ANEXO II - TABELA DE EXAMES", "Anexo II"), ("ANEXO ÚNICO", "Anexo ÚNICO"),
-        ("ANEXO", "Anexo"), ("CAPÍTULO III-A", "Capítulo III-A"), ("Seção V-A", "Seção V-A"),
+        ("ANEXO", "Anexo"), ("CAPÍTULO III-A", "Capítulo III-A"), ("Seção V-A", "Seção V-A"), ("TÍTULO I-A", "Título I-A"),
         ("CAPÍTULO IV-DAS INFRAÇÕES", "Capítulo IV"),
     ])
     func markers(line: String, label: String) {

@@ -250,10 +250,15 @@ struct GroundedAnswerTests {
         }
         let asked = try await strength("Quantos pontos na carteira dá não usar cinto?", [belt, horn])
         #expect(asked.asksFigure && asked.recordAnswers)
+        // The record is quoted alone: the horn's row only resembles it.
+        let question = "Quantos pontos na carteira dá não usar cinto?"
+        let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
+        let quoted = try await selector.select(question: question, query: query, sources: [belt, horn]).units
+        #expect(quoted.map(\.text) == [belt.text])
         let column = try await strength("buzinar de madrugada é infração de que gravidade?", [horn, belt])
         #expect(!column.asksFigure && column.recordAnswers, "the column asked for, named")
         #expect(try await !strength("buzinar de madrugada é proibido?", [horn, belt]).recordAnswers, "nothing the row states was asked")
-        // "multa" names a column of every row, not this record's subject.
+        // Nothing the question names besides "multa" and "valor" (column names) is in any row.
         let other = try await strength("qual o valor da multa por estacionar em fila dupla?", [belt, horn])
         #expect(other.asksFigure && !other.recordAnswers)
         // Parking is one row's subject and a queue another's: neither is about double parking.
@@ -272,7 +277,13 @@ struct GroundedAnswerTests {
             text: "III - puníveis de forma específica com suspensão do direito de dirigir.", similarity: 0.88, chunkIDs: [2],
             context: caput + "\n" + paragraph)
         let read = EvidenceUnit.unitsAndOpenings(of: later, index: 0)
-        #expect(read.openings == 2 && read.units.count == 3)
+        #expect(read.openings == [0, 1] && read.units.count == 3)
+        // An opening the passage's shared sanction lines belong to states them: it is evidence.
+        let hands = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 252 › inciso V",
+            text: "V - com apenas uma das mãos;\nVI - utilizando-se de fones nos ouvidos;\nInfração - média;\nPenalidade - multa.",
+            similarity: 0.88, chunkIDs: [3], context: "Art. 252. Dirigir o veículo:")
+        let sanctioned = EvidenceUnit.unitsAndOpenings(of: hands, index: 0)
+        #expect(sanctioned.units[0].text.hasSuffix("Infração - média; Penalidade - multa.") && sanctioned.openings.isEmpty)
         let points = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 259 – inciso IV",
             text: caput + "\nI - gravíssima - sete pontos;\nII - grave - cinco pontos;\nIII - média - quatro pontos;\nIV - leve - três pontos.",
             similarity: 0.87, chunkIDs: [1])

@@ -41,7 +41,7 @@ struct RefusalPolicyTests {
     @Test("a pseudo-question from a table's row is made of its values, not of the column names every row shares")
     func rowPseudoQuestion() {
         let row = "Código da Infração: 5185; Descrição da Infração: Deixar o condutor de usar o cinto segurança; Gravidade: Grave; Pontos: 5."
-        #expect(RefusalCalibration.pseudoQuestion(from: row) == "o condutor de usar o cinto segurança; Grave;?")
+        #expect(RefusalCalibration.pseudoQuestion(from: row) == "Deixar o condutor de usar o cinto segurança Grave?")
         #expect(RefusalCalibration.pseudoQuestion(from: "Art. 1º O prazo de validade é de 30 dias para todos.") == "prazo de validade é de dias para todos.?")
     }
 
