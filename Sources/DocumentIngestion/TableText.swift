@@ -41,16 +41,20 @@ public enum TableText {
     /// The values of a row, without their column names: what the record says, not what every
     /// record of its table says.
     public static func values(of row: some StringProtocol) -> String {
-        row.split(separator: "; ").map { field in
-            field.range(of: ": ").map { String(field[$0.upperBound...]) } ?? String(field)
-        }.joined(separator: "; ")
+        fields(of: row).map { $0.value }.joined(separator: "; ")
     }
 
-    /// The column names of a row: what every record of its table says.
-    public static func names(of row: some StringProtocol) -> String {
-        row.split(separator: "; ").compactMap { field in
-            field.range(of: ": ").map { String(field[..<$0.lowerBound]) }
-        }.joined(separator: "; ")
+    /// The column names of a row, in order: what every record of its table says.
+    public static func names(of row: some StringProtocol) -> [String] {
+        fields(of: row).compactMap { $0.name.map { String($0) } }
+    }
+
+    /// A row's "Name: value" fields (a field without a name is a value alone).
+    static func fields<Row: StringProtocol>(of row: Row) -> [(name: Row.SubSequence?, value: Row.SubSequence)] {
+        row.split(separator: "; ").map { field in
+            guard let colon = field.range(of: ": ") else { return (nil, field) }
+            return (field[..<colon.lowerBound], field[colon.upperBound...])
+        }
     }
 
     /// `rows` (cells trimmed; empty rows already left out) read under the header at `header`.

@@ -117,19 +117,18 @@ public struct EvidenceSelector: Sendable {
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
-        func subjectShare(_ i: Int) -> Double {
-            guard sources[candidates[i].source].isTableRow(candidates[i].text) else { return 0 }
-            return Self.subjectShare(question: question, row: candidates[i].text, candidates: termSets)
-        }
-        let bestShare = subjectShare(best)
-        let recordAnswers = bestShare > 0.5
-            && Self.statesAsked(question: question, row: candidates[best].text, statesAskedFigure: states[best])
+        // The question's own words (not the vocabulary's) that do not ask for a figure.
+        let own = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
+        func isRow(_ i: Int) -> Bool { sources[candidates[i].source].isTableRow(candidates[i].text) }
+        func subjectShare(_ i: Int) -> Double { Self.subjectShare(own: own, row: candidates[i].text, candidates: termSets) }
+        let recordAnswers = isRow(best) && subjectShare(best) > 0.5
+            && (states[best] || Self.namesColumn(own: own, row: candidates[best].text))
         // A record about what was asked is quoted with the other records about it — holding at
         // least half of what it names ("manuseando telefone celular" beside "utilizando-se de
         // telefone celular") — not beside rows that only resemble it ("usar o cinto" beside "usar
         // buzina").
         let quoted = recordAnswers
-            ? chosen.filter { $0 == best || !sources[candidates[$0].source].isTableRow(candidates[$0].text) || subjectShare($0) >= 0.5 } : chosen
+            ? chosen.filter { $0 == best || !isRow($0) || subjectShare($0) >= 0.5 } : chosen
         return Evidence(
             units: Self.readingOrder(quoted.map { keys[$0] }, units: byUnit),
             strength: .init(
@@ -138,15 +137,14 @@ public struct EvidenceSelector: Sendable {
                 recordAnswers: recordAnswers))
     }
 
-    /// The share of `question`'s own terms that table row `row`'s values hold — not its column
+    /// The share of the question's `own` terms that table row `row`'s values hold — not its column
     /// names, which every row shares — each term weighted by its rarity among the `candidates`
     /// ("celular" weighs more than "dirigir" among traffic infractions), over the terms any
     /// candidate holds (words no candidate uses — "perco", "pego" — say nothing either way). A
     /// record about what was asked holds most of the weight: a row with only one of the question's
     /// subjects ("estacionar", not "fila dupla") is another record.
-    static func subjectShare(question: String, row: String, candidates: [Set<String>]) -> Double {
-        let own = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
-        let columns = Set(KeywordText.terms(of: TableText.names(of: row)))
+    static func subjectShare(own: Set<String>, row: String, candidates: [Set<String>]) -> Double {
+        let columns = Set(TableText.names(of: row).flatMap(KeywordText.terms))
         let values = Set(KeywordText.terms(of: TableText.values(of: row)))
         // Sorted: a set's order changes between processes, and so would the sum's last bit.
         let subject = own.subtracting(columns).sorted().map { term in (term, candidates.count { $0.contains(term) }) }.filter { $0.1 > 0 }
@@ -155,12 +153,11 @@ public struct EvidenceSelector: Sendable {
         return total == 0 ? 0 : subject.filter { values.contains($0.0) }.reduce(0) { $0 + weight($1.1) } / total
     }
 
-    /// Whether table row `row` states what `question` asks: the figure asked for, or a column the
-    /// question names by its head word ("qual a *gravidade*…", "qual o *código*…"; not "infração",
-    /// which "Código da Infração" only qualifies).
-    static func statesAsked(question: String, row: String, statesAskedFigure: Bool) -> Bool {
-        let heads = TableText.names(of: row).split(separator: "; ").compactMap { KeywordText.terms(of: String($0)).first }
-        return statesAskedFigure || !Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms).isDisjoint(with: heads)
+    /// Whether the question's `own` terms name a column of table row `row` by its head word ("qual
+    /// a *gravidade*…", "qual o *código*…"; not "infração", which "Código da Infração" only
+    /// qualifies): the row states what was asked.
+    static func namesColumn(own: Set<String>, row: String) -> Bool {
+        !own.isDisjoint(with: TableText.names(of: row).compactMap { KeywordText.terms(of: $0).first })
     }
 
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):
