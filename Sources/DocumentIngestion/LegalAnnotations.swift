@@ -16,8 +16,18 @@ public enum LegalAnnotations {
     /// "(…)" groups, allowing one level of nested parentheses ("(Vide ADI nº 4.275 (…))").
     nonisolated(unsafe) private static let group = try! NSRegularExpression(pattern: #"\((?:[^()]|\([^()]*\))*\)"#)
 
-    /// `text` without the portal's annotations, spaces tidied.
+    /// `text` without the portal's annotations, spaces tidied; also without the bare "Vigência"
+    /// link the portal sets on a line of its own after some devices.
     public static func strip(_ text: String) -> String {
+        let stripped = strippingGroups(text)
+        guard stripped.contains(bareNote) else { return stripped }
+        return stripped.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { $0.trimmingCharacters(in: .whitespaces) != bareNote }.joined(separator: "\n")
+    }
+
+    private static let bareNote = "Vigência"
+
+    private static func strippingGroups(_ text: String) -> String {
         guard text.contains("(") else { return text }
         let ns = text as NSString
         var result = ""
@@ -41,11 +51,12 @@ public enum LegalAnnotations {
     }
 
     /// Whether a device holds no law once its label and annotations are gone: "§ 6º (VETADO).",
-    /// "III - (Revogado);", "Art. 12. (Revogado pela Lei nº …)". Such a device is not a passage.
+    /// "III - (Revogado);", "I - (VETADO); e", "Art. 12. (Revogado pela Lei nº …)". Such a device is
+    /// not a passage.
     public static func isVoid(_ text: String, label: String?) -> Bool {
         var body = text
         if label != nil, let marker = LegalChunker.markerRange(in: body) { body.removeSubrange(marker) }
         let words = strip(body).lowercased().split { !$0.isLetter && !$0.isNumber }
-        return words.isEmpty || words.allSatisfy { ["vetado", "revogado", "revogada", "suprimido", "suprimida", "o", "a"].contains($0) }
+        return words.isEmpty || words.allSatisfy { ["vetado", "revogado", "revogada", "suprimido", "suprimida", "o", "a", "e", "ou"].contains($0) }
     }
 }

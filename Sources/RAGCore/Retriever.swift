@@ -139,10 +139,16 @@ public actor Retriever {
         let ranking = ranked(fused, count: wanted + Self.copyAllowance)
         let calibratedRanking = ranked(calibrated, count: reach + Self.copyAllowance)
         let chunks = Dictionary(
-            try await store.chunks(ids: Array(Set(ranking + calibratedRanking))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            try await store.chunks(ids: Array(Set(ranking + calibratedRanking + gramCandidates))).map { ($0.id, $0) },
+            uniquingKeysWith: { first, _ in first })
         var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
         let calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
         if let figure { best = Self.raisingStated(figure, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
+        if !best.prefix(reach).contains(where: { chunks[$0].map(Self.isRecord) == true }),
+           let record = Self.record(for: question, among: gramCandidates, chunks: chunks, terms: terms) {
+            best.removeAll { $0 == record }
+            best.insert(record, at: min(Self.recordPlace, best.count))
+        }
         let rankedIDs = Array(best.prefix(reach))
         let ordinals = chunks.mapValues(\.ordinal)
         func sources(_ ids: [Int64]) -> [RetrievedSource] {
@@ -154,6 +160,30 @@ public actor Retriever {
         }
         let found = sources(rankedIDs)
         return Retrieval(sources: found, calibratedSources: calibratedIDs == rankedIDs ? found : sources(calibratedIDs), query: query, embeddingTime: embeddingTime)
+    }
+
+    /// Where a table's row about what was asked goes among the ranked chunks when none was
+    /// ranked (`record(for:among:chunks:terms:)`): second, after the passage retrieval found best.
+    static let recordPlace = 1
+
+    /// The best-ranked of `candidates` that is a table's row about what `question` asks and
+    /// states it — its values hold most of the question's words (`EvidenceSelector.subjectShare`)
+    /// and the question names one of its columns ("quantos *pontos*…", "qual a *gravidade*…").
+    /// In a collection holding a statute and a table of its infractions, the statute's articles
+    /// on points and penalties outrank the row that states them for the infraction asked about.
+    static func record(for question: String, among candidates: [Int64], chunks: [Int64: IndexedChunk], terms: [Int64: [String]]) -> Int64? {
+        let own = Set(KeywordText.terms(of: question))
+        let termSets = candidates.map { Set(terms[$0] ?? []) }
+        return candidates.first { id in
+            guard let chunk = chunks[id], isRecord(chunk) else { return false }
+            return EvidenceSelector.namesColumn(own: own, row: chunk.text)
+                && EvidenceSelector.subjectShare(own: own, row: chunk.text, candidates: termSets) > 0.5
+        }
+    }
+
+    /// Whether `chunk` is one row of a table: a spreadsheet's, or a line written as a row.
+    static func isRecord(_ chunk: IndexedChunk) -> Bool {
+        DocumentFormat(path: chunk.documentPath)?.isSpreadsheet == true || TableText.isRow(chunk.text)
     }
 
     /// `ids` re-ranked after each whose text states `figure` gains `figureWeight` over its score

@@ -162,14 +162,18 @@ struct LegalChunkerTests {
             § 1º (VETADO).
             § 2º Incumbe ao poder público fornecer medicamentos. (Incluído pela Lei nº 13.257, de 2016)
             III - (revogado);
+            IV - (VETADO); e (Incluído pela Lei nº 14.599, de 2023)
+            V - (Revogado); ou
             """
         let chunks = LegalChunker(size: 200, overlap: 0, countTokens: wordCount)
             .chunk(LoadedDocument(path: "eca.txt", format: .text, pages: [.init(number: nil, text: text)]))
         let all = chunks.map(\.text).joined(separator: "\n")
-        #expect(!all.contains("Art. 10.") && !all.contains("VETADO") && !all.contains("III - (revogado)"))
+        #expect(!all.contains("Art. 10.") && !all.contains("VETADO") && !all.contains("III - (revogado)")
+            && !all.contains("IV -") && !all.contains("V - (Revogado)"))
         #expect(all.contains("(Redação dada pela Lei nº 13.257, de 2016)"), "people still see the annotation")
         #expect(LegalAnnotations.strip("Art. 11. É assegurado atendimento. (Redação dada pela Lei nº 13.257, de 2016)") == "Art. 11. É assegurado atendimento.")
         #expect(LegalAnnotations.strip("conforme o art. 5º (inciso II) desta Lei") == "conforme o art. 5º (inciso II) desta Lei")
+        #expect(LegalAnnotations.strip("I - qualificação completa;\n(Incluído pela Lei nº 12.010, de 2009)\nVigência") == "I - qualificação completa;\n")
     }
 
     @Test("a chunk inside a long article carries the article's caput as context")
