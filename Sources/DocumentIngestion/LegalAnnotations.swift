@@ -17,15 +17,18 @@ public enum LegalAnnotations {
     nonisolated(unsafe) private static let group = try! NSRegularExpression(pattern: #"\((?:[^()]|\([^()]*\))*\)"#)
 
     /// `text` without the portal's annotations, spaces tidied; also without the bare "Vigência"
-    /// link the portal sets on a line of its own after some devices.
+    /// link the portal sets after some devices ("… estado civil. (Redação dada …) Vigência"), on
+    /// their line or on a line of its own.
     public static func strip(_ text: String) -> String {
         let stripped = strippingGroups(text)
-        guard stripped.contains(bareNote) else { return stripped }
-        return stripped.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { $0.trimmingCharacters(in: .whitespaces) != bareNote }.joined(separator: "\n")
+        guard stripped.contains("Vigência") else { return stripped }
+        let ns = stripped as NSString
+        return bareNote.stringByReplacingMatches(in: stripped, range: NSRange(location: 0, length: ns.length), withTemplate: "")
     }
 
-    private static let bareNote = "Vigência"
+    /// "Vigência" ending a line, alone or after the end of a device's text.
+    nonisolated(unsafe) private static let bareNote = try! NSRegularExpression(
+        pattern: #"(?:^|(?<=[.;:,)]))[ \t]*Vigência[ \t]*$"#, options: .anchorsMatchLines)
 
     private static func strippingGroups(_ text: String) -> String {
         guard text.contains("(") else { return text }

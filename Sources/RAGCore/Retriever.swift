@@ -139,13 +139,14 @@ public actor Retriever {
         let ranking = ranked(fused, count: wanted + Self.copyAllowance)
         let calibratedRanking = ranked(calibrated, count: reach + Self.copyAllowance)
         let chunks = Dictionary(
-            try await store.chunks(ids: Array(Set(ranking + calibratedRanking + gramCandidates))).map { ($0.id, $0) },
+            try await store.chunks(ids: Array(Set(ranking + calibratedRanking + fused.keys))).map { ($0.id, $0) },
             uniquingKeysWith: { first, _ in first })
         var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
         let calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
         if let figure { best = Self.raisingStated(figure, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
         if !best.prefix(reach).contains(where: { chunks[$0].map(Self.isRecord) == true }),
-           let record = Self.record(for: question, among: gramCandidates, chunks: chunks, terms: terms) {
+           let record = Self.record(
+               for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
             best.removeAll { $0 == record }
             best.insert(record, at: min(Self.recordPlace, best.count))
         }
@@ -163,17 +164,17 @@ public actor Retriever {
     }
 
     /// Where a table's row about what was asked goes among the ranked chunks when none was
-    /// ranked (`record(for:among:chunks:terms:)`): second, after the passage retrieval found best.
+    /// ranked (`record(for:among:chunks:termSets:)`): second, after the passage retrieval found best.
     static let recordPlace = 1
 
-    /// The best-ranked of `candidates` that is a table's row about what `question` asks and
-    /// states it — its values hold most of the question's words (`EvidenceSelector.subjectShare`)
-    /// and the question names one of its columns ("quantos *pontos*…", "qual a *gravidade*…").
-    /// In a collection holding a statute and a table of its infractions, the statute's articles
-    /// on points and penalties outrank the row that states them for the infraction asked about.
-    static func record(for question: String, among candidates: [Int64], chunks: [Int64: IndexedChunk], terms: [Int64: [String]]) -> Int64? {
+    /// The best-ranked of `candidates` (every chunk any side found) that is a table's row about
+    /// what `question` asks and states it — its values hold most of the question's words, weighed
+    /// by their rarity among `termSets` (`EvidenceSelector.subjectShare`), and the question names
+    /// one of its columns ("quantos *pontos*…", "qual a *gravidade*…"). In a collection holding a
+    /// statute and a table of its infractions, the statute's articles on points and penalties
+    /// outrank the row that states them for the infraction asked about.
+    static func record(for question: String, among candidates: [Int64], chunks: [Int64: IndexedChunk], termSets: [Set<String>]) -> Int64? {
         let own = Set(KeywordText.terms(of: question))
-        let termSets = candidates.map { Set(terms[$0] ?? []) }
         return candidates.first { id in
             guard let chunk = chunks[id], isRecord(chunk) else { return false }
             return EvidenceSelector.namesColumn(own: own, row: chunk.text)

@@ -173,7 +173,11 @@ struct LegalChunkerTests {
         #expect(all.contains("(Redação dada pela Lei nº 13.257, de 2016)"), "people still see the annotation")
         #expect(LegalAnnotations.strip("Art. 11. É assegurado atendimento. (Redação dada pela Lei nº 13.257, de 2016)") == "Art. 11. É assegurado atendimento.")
         #expect(LegalAnnotations.strip("conforme o art. 5º (inciso II) desta Lei") == "conforme o art. 5º (inciso II) desta Lei")
-        #expect(LegalAnnotations.strip("I - qualificação completa;\n(Incluído pela Lei nº 12.010, de 2009)\nVigência") == "I - qualificação completa;\n")
+        #expect(LegalAnnotations.strip("I - qualificação completa;\n(Incluído pela Lei nº 12.010, de 2009)\nVigência")
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "I - qualificação completa;")
+        #expect(LegalAnnotations.strip("Art. 42. Podem adotar os maiores de 18 anos. (Redação dada pela Lei nº 12.010, de 2009) Vigência")
+            == "Art. 42. Podem adotar os maiores de 18 anos.")
+        #expect(LegalAnnotations.strip("prazo de vigência da Lei") == "prazo de vigência da Lei")
     }
 
     @Test("a chunk inside a long article carries the article's caput as context")

@@ -50,4 +50,27 @@ struct RetrieverRankingTests {
         #expect(Retriever.articles(in: "p. 3–4, Art. 2º (Lei nº 14.423/2022) › § 1º") == ["Art. 2º"])
         #expect(Retriever.articles(in: "Anexo I – Estrutura curricular").isEmpty)
     }
+
+    @Test("a question naming a table's column gets the row about its subject, not a row that only shares the column")
+    func recordAboutTheSubject() {
+        func chunk(_ id: Int64, _ path: String, _ text: String) -> IndexedChunk {
+            IndexedChunk(id: id, documentPath: path, documentTitle: "", ordinal: Int(id), text: text, location: "", tokens: 10, context: nil)
+        }
+        let chunks = [
+            chunk(1, "ctb.htm", "Art. 259. A cada infração cometida são computados os seguintes números de pontos: I - gravíssima - sete pontos;"),
+            chunk(2, "renainf.csv", "Código da Infração: 6530; Descrição da Infração: Usar buzina entre 22 e 6 horas; Gravidade: Leve; Pontos: 3"),
+            chunk(3, "renainf.csv", "Código da Infração: 5185; Descrição da Infração: Deixar o condutor de usar o cinto segurança; Gravidade: Grave; Pontos: 5"),
+            chunk(4, "ctb.htm", "Art. 167. Deixar o condutor ou passageiro de usar o cinto de segurança: Infração - grave;"),
+            chunk(5, "ctb.htm", "Art. 252. Dirigir o veículo: VI - utilizando-se de fones nos ouvidos ou de telefone celular; Infração - média;"),
+        ]
+        let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
+        let termSets = chunks.map { Set(KeywordText.terms(of: $0.text)) }
+        #expect(Retriever.record(for: "quantos pontos eu perco se for pego sem cinto?", among: [1, 2, 3, 4, 5], chunks: byID, termSets: termSets) == 3)
+        #expect(Retriever.record(for: "qual a gravidade de não usar cinto?", among: [1, 2, 3, 4, 5], chunks: byID, termSets: termSets) == 3)
+        // No column named ("o que acontece"), or no row about the subject (the buzina's shares
+        // "usar", not "celular").
+        #expect(Retriever.record(for: "o que acontece se eu dirigir sem cinto?", among: [1, 2, 3, 4, 5], chunks: byID, termSets: termSets) == nil)
+        #expect(Retriever.record(for: "quantos pontos dá usar o celular?", among: [1, 2, 3, 4, 5], chunks: byID, termSets: termSets) == nil)
+        #expect(Retriever.isRecord(chunks[1]) && !Retriever.isRecord(chunks[0]))
+    }
 }
