@@ -54,6 +54,8 @@ public actor Retriever {
     private var index = VectorIndex(VectorSnapshot(ids: [], dimensions: 0, values: []))
     private var rowOf: [Int64: Int] = [:]
     private var sparseIndex = SparseIndex([:])
+    /// Whether the collection holds a spreadsheet, whose rows a question may ask about by column.
+    private var holdsSpreadsheet = false
     /// Candidates taken from each side before fusion.
     private let candidates: Int
     /// The keyword side's weight next to the dense side's 1 (measured with `guiche eval`):
@@ -93,6 +95,7 @@ public actor Retriever {
         index = VectorIndex(snapshot)
         sparseIndex = SparseIndex(snapshot.sparse)
         rowOf = Dictionary(uniqueKeysWithValues: snapshot.ids.enumerated().map { ($1, $0) })
+        holdsSpreadsheet = try await store.documents().contains { DocumentFormat(path: $0.path)?.isSpreadsheet == true }
     }
 
     public var chunkCount: Int { index.count }
@@ -139,12 +142,12 @@ public actor Retriever {
         let ranking = ranked(fused, count: wanted + Self.copyAllowance)
         let calibratedRanking = ranked(calibrated, count: reach + Self.copyAllowance)
         let chunks = Dictionary(
-            try await store.chunks(ids: Array(Set(ranking + calibratedRanking + fused.keys))).map { ($0.id, $0) },
+            try await store.chunks(ids: Array(Set(ranking + calibratedRanking + (holdsSpreadsheet ? Array(fused.keys) : [])))).map { ($0.id, $0) },
             uniquingKeysWith: { first, _ in first })
         var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
         let calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
         if let figure { best = Self.raisingStated(figure, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
-        if !best.prefix(reach).contains(where: { chunks[$0].map(Self.isRecord) == true }),
+        if holdsSpreadsheet, !best.prefix(reach).contains(where: { chunks[$0].map(Self.isRecord) == true }),
            let record = Self.record(
                for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
             best.removeAll { $0 == record }
@@ -163,11 +166,11 @@ public actor Retriever {
         return Retrieval(sources: found, calibratedSources: calibratedIDs == rankedIDs ? found : sources(calibratedIDs), query: query, embeddingTime: embeddingTime)
     }
 
-    /// Where a table's row about what was asked goes among the ranked chunks when none was
+    /// Where a spreadsheet's row about what was asked goes among the ranked chunks when none was
     /// ranked (`record(for:among:chunks:termSets:)`): second, after the passage retrieval found best.
     static let recordPlace = 1
 
-    /// The best-ranked of `candidates` (every chunk any side found) that is a table's row about
+    /// The best-ranked of `candidates` (every chunk any side found) that is a spreadsheet's row about
     /// what `question` asks and states it — its values hold most of the question's words, weighed
     /// by their rarity among `termSets` (`EvidenceSelector.subjectShare`), and the question names
     /// one of its columns ("quantos *pontos*…", "qual a *gravidade*…"). In a collection holding a
@@ -182,9 +185,9 @@ public actor Retriever {
         }
     }
 
-    /// Whether `chunk` is one row of a table: a spreadsheet's, or a line written as a row.
+    /// Whether `chunk` is one row of a spreadsheet.
     static func isRecord(_ chunk: IndexedChunk) -> Bool {
-        DocumentFormat(path: chunk.documentPath)?.isSpreadsheet == true || TableText.isRow(chunk.text)
+        DocumentFormat(path: chunk.documentPath)?.isSpreadsheet == true
     }
 
     /// `ids` re-ranked after each whose text states `figure` gains `figureWeight` over its score
