@@ -41,7 +41,8 @@ public struct EvidenceStrength: Sendable, Equatable, Codable {
 /// Chooses, from the retrieved sources, the few legal units (caput, §, inciso, alínea; sentences
 /// or table rows elsewhere) that answer a question, scored against it by the dense similarity of
 /// the unit (with the device that introduces it), the question's keywords it holds (weighted by
-/// their rarity among the candidates) and whether it states the kind of figure asked for.
+/// their rarity among the candidates), whether it states the kind of figure asked for and
+/// whether its age condition holds for the age the question states.
 public struct EvidenceSelector: Sendable {
     public let embedding: any TextEmbedding
     public let vocabulary: Vocabulary
@@ -110,8 +111,11 @@ public struct EvidenceSelector: Sendable {
             guard let asked, asked.isStated(in: sanctionsCount ? candidates[i].text : candidates[i].textWithoutSanction) else { return false }
             return asked != .amount || subject.isEmpty || !subject.isDisjoint(with: termSets[i])
         }
+        // "meu pai tem 72 anos": the device for condutores "com idade igual ou superior a 70 anos".
+        let age = StatedAge.stated(in: question)
         let scores = candidates.indices.map { i in
             Self.denseWeight * Double(dense[i]) + Self.keywordWeight * keyword[i] + (states[i] ? Self.figureWeight : 0)
+                + (age.map { StatedAge.holds(in: candidates[i].text, for: $0) } == true ? Self.ageWeight : 0)
                 - Self.sourceRankPenalty * Double(candidates[i].source)
         }
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
@@ -163,10 +167,12 @@ public struct EvidenceSelector: Sendable {
     /// Weights of a unit's score, measured with `guiche eval` (key facts in extractive answers):
     /// similarities of units of one passage differ by hundredths, so the dense side weighs its
     /// raw cosine; the passage's rank in retrieval, which fused the keyword side over whole
-    /// passages, counts against units of lower-ranked passages.
+    /// passages, counts against units of lower-ranked passages; a unit whose age condition holds
+    /// for the age the question states (`StatedAge`) gains as one stating the asked figure does.
     static let denseWeight = 5.0
     static let keywordWeight = 1.0
     static let figureWeight = 0.3
+    static let ageWeight = 0.3
     static let sourceRankPenalty = 0.15
 
     /// The first `embeddedWords` words of `text`.
