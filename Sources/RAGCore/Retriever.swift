@@ -76,6 +76,10 @@ public actor Retriever {
     /// the article that holds the asked duration, age or percentage above its neighbours in topic).
     static let figureWeight = 0.3
     static let figureCandidates = 10
+    /// What one of those gains when an age condition in it holds for the age the question states
+    /// (measured with `guiche eval`: the device for the asker's age band rises among its
+    /// neighbours; 0.3 lost a key fact elsewhere).
+    static let ageWeight = 0.15
     /// Ranked chunks read per source wanted: neighbours merge, and `topK` distinct passages remain.
     static let reachPerSource = 2
     /// Further ranked chunks read in case some repeat an article from another copy of its act.
@@ -134,10 +138,12 @@ public actor Retriever {
         let overlap = CharacterGrams(terms: KeywordText.terms(of: question)).overlap(gramCandidates.map { terms[$0] ?? [] })
         for (id, share) in zip(gramCandidates, overlap) { fused[id, default: 0] += Self.gramWeight * share }
         // The best fused chunks that state the kind of figure the question asks for ("por quanto
-        // tempo?": a duration) move up among them: they are read anyway, so this costs no search.
+        // tempo?": a duration), or whose age condition holds for the age it states, move up among
+        // them: they are read anyway, so this costs no search.
         let reach = topK * Self.reachPerSource
         let figure = AskedFigure.asked(in: question)
-        let wanted = figure == nil ? reach : max(reach, Self.figureCandidates)
+        let age = StatedAge.stated(in: question)
+        let wanted = figure == nil && age == nil ? reach : max(reach, Self.figureCandidates)
         // Read past chunks that only repeat an article already ranked, from another copy of its act.
         let ranking = ranked(fused, count: wanted + Self.copyAllowance)
         let calibratedRanking = ranked(calibrated, count: reach + Self.copyAllowance)
@@ -146,7 +152,7 @@ public actor Retriever {
             uniquingKeysWith: { first, _ in first })
         var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
         let calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
-        if let figure { best = Self.raisingStated(figure, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
+        if figure != nil || age != nil { best = Self.raising(figure, age: age, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
         if holdsSpreadsheet, !best.prefix(reach).contains(where: { chunks[$0].map(Self.isRecord) == true }),
            let record = Self.record(
                for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
@@ -190,10 +196,17 @@ public actor Retriever {
         DocumentFormat(path: chunk.documentPath)?.isSpreadsheet == true
     }
 
-    /// `ids` re-ranked after each whose text states `figure` gains `figureWeight` over its score
+    /// `ids` re-ranked after each whose text states `figure` gains `figureWeight` over its score,
+    /// and each with an age condition that holds for the `age` the question states (`StatedAge`:
+    /// "meu pai tem 72 anos" — "condutores com idade igual ou superior a 70 anos") `ageWeight`
     /// (ties by id, as fusion breaks them).
-    static func raisingStated(_ figure: AskedFigure, in ids: [Int64], scores: [Int64: Double], texts: [Int64: String]) -> [Int64] {
-        let raised = ids.map { id in (id, (scores[id] ?? 0) + (texts[id].map(figure.isStated) == true ? figureWeight : 0)) }
+    static func raising(_ figure: AskedFigure?, age: Int?, in ids: [Int64], scores: [Int64: Double], texts: [Int64: String]) -> [Int64] {
+        let raised = ids.map { id in
+            let text = texts[id] ?? ""
+            let stated = figure?.isStated(in: text) == true ? figureWeight : 0
+            let holds = age.map { StatedAge.holds(in: text, for: $0) } == true ? ageWeight : 0
+            return (id, (scores[id] ?? 0) + stated + holds)
+        }
         return raised.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
     }
 

@@ -15,14 +15,26 @@ struct RetrieverRankingTests {
         let figure = try #require(AskedFigure.asked(in: "quanto tempo dura o estágio de convivência?"))
         #expect(figure == .duration)
         let scores: [Int64: Double] = [1: 1.0, 2: 0.9, 3: 0.6]
-        #expect(Retriever.raisingStated(figure, in: [1, 2, 3], scores: scores, texts: Self.texts) == [2, 1, 3])
+        #expect(Retriever.raising(figure, age: nil, in: [1, 2, 3], scores: scores, texts: Self.texts) == [2, 1, 3])
+    }
+
+    @Test("a candidate whose age condition holds for the stated age passes a close one above it")
+    func ageBandRises() {
+        let texts: [Int64: String] = [
+            1: "§ 2º O exame de aptidão física e mental será preliminar e renovável com a seguinte periodicidade:",
+            2: "III - a cada 3 (três) anos, para condutores com idade igual ou superior a 70 (setenta) anos.",
+            3: "I - a cada 10 (dez) anos, para condutores com idade inferior a 50 (cinquenta) anos;",
+        ]
+        let scores: [Int64: Double] = [1: 1.0, 2: 0.9, 3: 0.95]
+        #expect(Retriever.raising(nil, age: 72, in: [1, 3, 2], scores: scores, texts: texts) == [2, 1, 3])
+        #expect(Retriever.raising(nil, age: 45, in: [1, 3, 2], scores: scores, texts: texts) == [3, 1, 2])
     }
 
     @Test("a candidate stating another kind of figure keeps its place")
     func otherFigureStays() throws {
         let figure = try #require(AskedFigure.asked(in: "qual o percentual do desconto?"))
         let scores: [Int64: Double] = [1: 1.0, 2: 0.9, 3: 0.6]
-        #expect(Retriever.raisingStated(figure, in: [1, 2, 3], scores: scores, texts: Self.texts) == [1, 2, 3])
+        #expect(Retriever.raising(figure, age: nil, in: [1, 2, 3], scores: scores, texts: Self.texts) == [1, 2, 3])
     }
 
     @Test("a passage the portal's page and a printed PDF of the same act both hold is read once, from the page")
