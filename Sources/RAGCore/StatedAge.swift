@@ -14,8 +14,9 @@ public enum StatedAge {
             guard let value = Int(word), (1...120).contains(value) else { continue }
             let before = index > 0 ? words[index - 1] : ""
             let after = index + 1 < words.count ? words[index + 1] : ""
-            // "faz 4 anos", "há uns 10 anos": a time elapsed, not an age.
-            let elapsed = words[max(0, index - 2)..<index].contains { ["faz", "ha", "fazem", "durante", "por"].contains($0) }
+            // "faz 4 anos", "há uns 10 anos", "a cada 5 anos", "3 anos de habilitação": a time, not an age.
+            let elapsed = words[max(0, index - 2)..<index].contains { ["faz", "ha", "fazem", "durante", "por", "cada", "apos", "em"].contains($0) }
+                || index + 3 < words.count && words[index + 2] == "de" && words[index + 3] != "idade"
             if after == "anos" || after == "ano" {
                 if !elapsed { return value }
             } else if ["tem", "fez", "de", "completou"].contains(before), after.isEmpty || !units.contains(after) {

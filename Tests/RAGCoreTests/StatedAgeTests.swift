@@ -11,6 +11,8 @@ struct StatedAgeTests {
         #expect(StatedAge.stated(in: "meu filho de 16 foi apreendido") == 16)
         #expect(StatedAge.stated(in: "tenho a guarda faz 4 anos, ele tem 6. posso adotar?") == 6)
         #expect(StatedAge.stated(in: "com quantos anos a pessoa pode adotar?") == nil)
+        #expect(StatedAge.stated(in: "tenho 3 anos de habilitação, posso dirigir ônibus?") == nil)
+        #expect(StatedAge.stated(in: "criança de 8 anos de idade pode ir no banco da frente?") == 8)
         #expect(StatedAge.stated(in: "fiquei 3 dias sem a carteira, tenho de 30 dias para recorrer?") == nil)
     }
 
