@@ -76,9 +76,9 @@ public actor Retriever {
     /// the article that holds the asked duration, age or percentage above its neighbours in topic).
     static let figureWeight = 0.3
     static let figureCandidates = 10
-    /// What one of those gains when an age condition in it holds for the age the question states
-    /// (measured with `guiche eval`: the device for the asker's age band rises among its
-    /// neighbours; 0.3 lost a key fact elsewhere).
+    /// What one of those gains when an age condition in it holds for the age the question states,
+    /// and loses when its age conditions all exclude that age (measured with `guiche eval`: the
+    /// device for the asker's age band rises among its neighbours; 0.3 lost a key fact elsewhere).
     static let ageWeight = 0.15
     /// Ranked chunks read per source wanted: neighbours merge, and `topK` distinct passages remain.
     static let reachPerSource = 2
@@ -198,13 +198,15 @@ public actor Retriever {
 
     /// `ids` re-ranked after each whose text states `figure` gains `figureWeight` over its score,
     /// and each with an age condition that holds for the `age` the question states (`StatedAge`:
-    /// "meu pai tem 72 anos" — "condutores com idade igual ou superior a 70 anos") `ageWeight`
-    /// (ties by id, as fusion breaks them).
+    /// "meu pai tem 72 anos" — "condutores com idade igual ou superior a 70 anos") `ageWeight`;
+    /// one whose age conditions all exclude it ("crianças menores de dez anos" for "meu pai fez
+    /// 60 anos") loses as much (ties by id, as fusion breaks them).
     static func raising(_ figure: AskedFigure?, age: Int?, in ids: [Int64], scores: [Int64: Double], texts: [Int64: String]) -> [Int64] {
         let raised = ids.map { id in
             let text = texts[id] ?? ""
             let stated = figure?.isStated(in: text) == true ? figureWeight : 0
-            let holds = age.map { StatedAge.holds(in: text, for: $0) } == true ? ageWeight : 0
+            let verdict = age.flatMap { StatedAge.verdict(in: text, for: $0) }
+            let holds = verdict == true ? ageWeight : verdict == false ? -ageWeight : 0
             return (id, (scores[id] ?? 0) + stated + holds)
         }
         return raised.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)

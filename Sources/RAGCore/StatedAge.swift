@@ -31,7 +31,14 @@ public enum StatedAge {
     /// anos", or a comparison with an age ("idade igual ou superior a 70 anos", "idade inferior a
     /// 50 anos", "entre doze e dezoito anos de idade") — not a term ("pena superior a 4 anos").
     public static func holds(in text: String, for age: Int) -> Bool {
+        verdict(in: text, for: age) == true
+    }
+
+    /// Whether an age condition `text` states holds for `age`: nil when it states none, false when
+    /// none of those it states holds ("crianças menores de dez anos" for a 60-year-old).
+    public static func verdict(in text: String, for age: Int) -> Bool? {
         let words = FactNormalizer.words(text)
+        var states = false
         for (index, word) in words.enumerated() where word == "anos" || word == "ano" {
             guard index > 0, let threshold = Int(words[index - 1]) else { continue }
             func precededBy(_ phrase: String) -> Bool {
@@ -39,28 +46,35 @@ public enum StatedAge {
                 return index - 1 >= parts.count && Array(words[(index - 1 - parts.count)..<(index - 1)]) == parts
             }
             if precededBy("maiores de") || precededBy("maior de") {
+                states = true
                 if age >= threshold { return true }
                 continue
             }
             if precededBy("menores de") || precededBy("menor de") {
+                states = true
                 if age < threshold { return true }
                 continue
             }
             let aboutAge = words[max(0, index - 7)..<index].contains("idade") || words.dropFirst(index + 1).prefix(2).elementsEqual(["de", "idade"])
             guard aboutAge else { continue }
+            let holds: Bool
             if index >= 4, words[index - 4] == "entre", words[index - 2] == "e", let low = Int(words[index - 3]) {
-                if (low...max(low, threshold)).contains(age) { return true }
+                holds = (low...max(low, threshold)).contains(age)
             } else if precededBy("igual ou superior a") || precededBy("a partir de") || precededBy("minima de") {
-                if age >= threshold { return true }
+                holds = age >= threshold
             } else if precededBy("superior a") || precededBy("acima de") || precededBy("mais de") {
-                if age > threshold { return true }
+                holds = age > threshold
             } else if precededBy("inferior a") || precededBy("abaixo de") || precededBy("menos de") {
-                if age < threshold { return true }
+                holds = age < threshold
             } else if precededBy("ate") || precededBy("maxima de") {
-                if age <= threshold { return true }
+                holds = age <= threshold
+            } else {
+                continue
             }
+            if holds { return true }
+            states = true
         }
-        return false
+        return states ? false : nil
     }
 
     /// Words after a number that make it something else than an age.

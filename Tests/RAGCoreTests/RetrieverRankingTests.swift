@@ -28,6 +28,8 @@ struct RetrieverRankingTests {
         let scores: [Int64: Double] = [1: 1.0, 2: 0.9, 3: 0.95]
         #expect(Retriever.raising(nil, age: 72, in: [1, 3, 2], scores: scores, texts: texts) == [2, 1, 3])
         #expect(Retriever.raising(nil, age: 45, in: [1, 3, 2], scores: scores, texts: texts) == [3, 1, 2])
+        // For 60, both bands exclude the asker: they fall behind the § with no age condition.
+        #expect(Retriever.raising(nil, age: 60, in: [1, 3, 2], scores: [1: 0.9, 2: 0.95, 3: 1.0], texts: texts) == [1, 3, 2])
     }
 
     @Test("a candidate stating another kind of figure keeps its place")

@@ -29,5 +29,9 @@ struct StatedAgeTests {
         #expect(!StatedAge.holds(in: "adolescente aquela entre doze e dezoito anos de idade", for: 19))
         #expect(!StatedAge.holds(in: "Pena - reclusão, de 1 (um) a 4 (quatro) anos, e multa.", for: 3))
         #expect(!StatedAge.holds(in: "pelo prazo superior a 2 (dois) anos", for: 72))
+        // A passage with no age condition says nothing; one whose conditions all exclude the age, no.
+        #expect(StatedAge.verdict(in: "pelo prazo superior a 2 (dois) anos", for: 72) == nil)
+        #expect(StatedAge.verdict(in: "As crianças menores de dez anos somente poderão ingressar acompanhadas", for: 60) == false)
+        #expect(StatedAge.verdict(in: "As crianças menores de dez anos somente poderão ingressar acompanhadas", for: 8) == true)
     }
 }
