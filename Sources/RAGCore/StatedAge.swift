@@ -16,7 +16,7 @@ public enum StatedAge {
             let after = index + 1 < words.count ? words[index + 1] : ""
             // "faz 4 anos", "há uns 10 anos", "a cada 5 anos", "3 anos de habilitação": a time, not an age.
             let elapsed = words[max(0, index - 2)..<index].contains { ["faz", "ha", "fazem", "durante", "por", "cada", "apos", "em"].contains($0) }
-                || index + 3 < words.count && words[index + 2] == "de" && words[index + 3] != "idade"
+                || index + 3 < words.count && words[index + 2] == "de" && heldThings.contains(words[index + 3])
             if after == "anos" || after == "ano" {
                 if !elapsed { return value }
             } else if ["tem", "fez", "de", "completou"].contains(before), after.isEmpty || !units.contains(after) {
@@ -79,6 +79,13 @@ public enum StatedAge {
 
     /// Words after a number that make it something else than an age.
     private static let units: Set<String> = ["dias", "dia", "meses", "mes", "horas", "hora", "%", "reais", "r", "vezes", "pontos", "km"]
+
+    /// Folded words after "N anos de" that make N years of something ("3 anos de habilitação"),
+    /// not an age; punctuation is gone from the words ("72 anos, de quanto em quanto tempo…").
+    private static let heldThings: Set<String> = [
+        "habilitacao", "cnh", "carteira", "carta", "categoria", "contribuicao", "servico", "trabalho", "experiencia",
+        "prisao", "reclusao", "detencao", "pena", "casado", "casada", "casamento", "uniao", "guarda",
+    ]
 
     /// Folded words naming a person, before "de 72".
     private static let people: Set<String> = [

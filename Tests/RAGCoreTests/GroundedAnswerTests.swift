@@ -211,6 +211,23 @@ struct GroundedAnswerTests {
         #expect(EvidenceSelector.choose(order: [3, 0, 1, 2], keys: keys, units: units, count: 3) == [3, 0])
     }
 
+    @Test("the unit whose age condition holds for the age the question states is chosen over a close one for another age")
+    func statedAgeChoosesItsDevice() async throws {
+        func source(_ location: String, _ text: String) -> RetrievedSource {
+            RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: location, text: text, similarity: 0.9, chunkIDs: [1])
+        }
+        let younger = source("Art. 148-A", "Art. 148-A. Os condutores com idade inferior a 70 (setenta) anos renovarão o exame a cada 5 (cinco) anos.")
+        let older = source("Art. 147", "Art. 147. Os condutores com idade igual ou superior a 70 (setenta) anos renovarão o exame a cada 3 (três) anos.")
+        let selector = EvidenceSelector(embedding: RAGModels.embedding, maxUnits: 1)
+        func chosen(_ question: String) async throws -> [String] {
+            let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
+            return try await selector.select(question: question, query: query, sources: [younger, older]).units.map(\.citation)
+        }
+        // The older drivers' article ranks second among the sources, yet applies to a 72-year-old.
+        #expect(try await chosen("meu pai tem 72 anos, de quanto em quanto tempo ele renova o exame?") == ["Lei nº 9.503/1997, art. 147"])
+        #expect(try await chosen("tenho 45 anos, de quanto em quanto tempo renovo o exame?") == ["Lei nº 9.503/1997, art. 148-A"])
+    }
+
     @Test("a second selection for the same question embeds only the units the first did not")
     func selectionsShareUnitVectors() async throws {
         func source(_ location: String, _ text: String) -> RetrievedSource {

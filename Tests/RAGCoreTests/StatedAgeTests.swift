@@ -13,6 +13,7 @@ struct StatedAgeTests {
         #expect(StatedAge.stated(in: "com quantos anos a pessoa pode adotar?") == nil)
         #expect(StatedAge.stated(in: "tenho 3 anos de habilitação, posso dirigir ônibus?") == nil)
         #expect(StatedAge.stated(in: "criança de 8 anos de idade pode ir no banco da frente?") == 8)
+        #expect(StatedAge.stated(in: "meu pai tem 72 anos, de quanto em quanto tempo renova?") == 72)
         #expect(StatedAge.stated(in: "fiquei 3 dias sem a carteira, tenho de 30 dias para recorrer?") == nil)
     }
 
