@@ -182,60 +182,6 @@ enum JSONText {
     }
 }
 
-/// PDF text per page through poppler's `pdftotext` (pages separated by form feeds), found on
-/// `PATH`; a conversion that runs past `timeout` is stopped and the document reported unreadable.
-enum PDFText {
-    static let timeout: DispatchTimeInterval = .seconds(120)
-
-    /// `pdftotext` on `PATH` (poppler-utils), else the Debian location for the error message.
-    static let executable: URL = {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
-        let found = directories.map { "\($0)/pdftotext" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        return URL(fileURLWithPath: found ?? "/usr/bin/pdftotext")
-    }()
-
-    static func pages(of url: URL) throws -> [LoadedDocument.Page] {
-        let process = Process()
-        process.executableURL = executable
-        // A wider column gap keeps a line's trailing annotation in reading order.
-        process.arguments = ["-enc", "UTF-8", "-eol", "unix", "-colspacing", "3", url.path, "-"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw ContentError("cannot run pdftotext (install poppler-utils): \(error)")
-        }
-        let timedOut = Locked(false)
-        let watchdog = DispatchWorkItem {
-            guard process.isRunning else { return }
-            timedOut.value = true
-            process.terminate()
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        // Both pipes drained at once, so a chatty stderr cannot stall the conversion.
-        let message = Locked(Data())
-        let drained = DispatchGroup()
-        DispatchQueue.global().async(group: drained) { message.value = errors.fileHandleForReading.readDataToEndOfFile() }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        process.waitUntilExit()
-        watchdog.cancel()
-        if timedOut.value { throw ContentError("pdftotext took longer than \(timeout) and was stopped") }
-        guard process.terminationStatus == 0 else {
-            let reason = String(decoding: message.value, as: UTF8.self).split(separator: "\n").first.map(String.init)
-                ?? "exit status \(process.terminationStatus)"
-            throw ContentError("unreadable PDF: \(reason)")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        var pages = text.components(separatedBy: "\u{0C}")
-        if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
-        return PageFurniture.remove(from: pages.enumerated().map { LoadedDocument.Page(number: $0 + 1, text: $1) })
-    }
-}
-
 /// A value shared with another thread.
 final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()

@@ -124,7 +124,7 @@ public actor Indexer {
     }
 
     /// Raised when chunking or keyword terms change in a way that needs existing indexes rebuilt.
-    static let pipelineVersion = 8
+    static let pipelineVersion = 9
 
     /// Tokens kept free in every chunk for the "title — location" line embedded with it.
     static let headingAllowance = 48

@@ -105,6 +105,38 @@ struct DocumentLoaderTests {
         #expect(document.pages[1].text.contains("§ 2º O exame será renovável."))
     }
 
+    @Test("a PDF's struck-through words are not text; underlined ones are")
+    func struckThroughPDF() throws {
+        let scratch = try Scratch()
+        let document = try scratch.load("lei.pdf", MinimalPDF.make(pages: [[
+            "~~§ 2º O exame será renovável a cada cinco anos.",
+            "§ 2º O exame será renovável a cada dez anos.",
+            "__(Redação dada pela Lei nº 14.071, de 2020)",
+            "I - ~~pelo órgão executivo;~~ pelo médico perito;",
+        ]]))
+        let text = document.pages[0].text
+        #expect(!text.contains("cinco") && !text.contains("órgão"), "\(text)")
+        #expect(text.contains("§ 2º O exame será renovável a cada dez anos."))
+        #expect(text.contains("(Redação dada pela Lei nº 14.071, de 2020)"))
+        #expect(text.contains("I - pelo médico perito;"), "\(text)")
+    }
+
+    @Test("a band through a word's middle strikes it; one at its bottom underlines it")
+    func strikeGeometry() {
+        let word = PDFLayout.Word(text: "cinco", box: .init(xMin: 100, yMin: 180, xMax: 130, yMax: 191))
+        let through = PDFLayout.Box(xMin: 90, yMin: 185.25, xMax: 300, yMax: 186)
+        let under = PDFLayout.Box(xMin: 90, yMin: 189.5, xMax: 300, yMax: 190.25)
+        let beside = PDFLayout.Box(xMin: 140, yMin: 185.25, xMax: 300, yMax: 186)
+        #expect(PDFLayout.isStruck(word, by: [through]))
+        #expect(!PDFLayout.isStruck(word, by: [under]) && !PDFLayout.isStruck(word, by: [beside]))
+        // Filled rectangles and thin strokes are bands; glyph curves and thick boxes are not.
+        #expect(PDFLayout.band(in: #"<path style="fill:rgb(0%,0%,0%);" d="M 90 185.25 L 300 185.25 L 300 186 L 90 186 Z M 90 185.25 "/>"#, thickness: 2) == through)
+        #expect(PDFLayout.band(in: #"<path style="fill:none;stroke-width:0.5;stroke:rgb(0%,0%,0%);" d="M 90 100 L 300 100 "/>"#, thickness: 2)
+            == .init(xMin: 90, yMin: 99.75, xMax: 300, yMax: 100.25))
+        #expect(PDFLayout.band(in: #"<path d="M 90 100 C 91 101 92 102 93 100 Z"/>"#, thickness: 2) == nil)
+        #expect(PDFLayout.band(in: #"<path d="M 90 100 L 300 100 L 300 140 L 90 140 Z"/>"#, thickness: 2) == nil)
+    }
+
     @Test("a corrupt PDF is an error with a reason, not a crash")
     func corruptPDF() throws {
         let scratch = try Scratch()
@@ -146,22 +178,38 @@ struct DocumentLoaderTests {
     }
 }
 
-/// Writes small real PDFs (Helvetica, WinAnsi) for tests and sample data.
+/// Writes small real PDFs (Courier, WinAnsi) for tests and sample data. Text between "~~"
+/// marks (or after one at the start of a line) is drawn struck through, a line starting with "__"
+/// underlined, as a browser prints them.
 enum MinimalPDF {
     static func make(pages: [[String]]) -> Data {
         var objects: [String] = []
         let pageIDs = pages.indices.map { 4 + $0 * 2 }
         objects.append("<< /Type /Catalog /Pages 2 0 R >>")
         objects.append("<< /Type /Pages /Kids [\(pageIDs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pages.count) >>")
-        objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+        objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
         var streams: [Data] = []
         for lines in pages {
             var content = "BT /F1 12 Tf 14 TL 50 790 Td\n"
-            for line in lines {
-                let escaped = line.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
+            var bands = ""
+            for (index, line) in lines.enumerated() {
+                let baseline = 790 - 14 * index
+                var text = line
+                if text.hasPrefix("__") {
+                    text.removeFirst(2)
+                    bands += "50 \(baseline - 2) \(Double(text.count) * 7.2) 0.75 re f\n"
+                }
+                // Pieces alternate plain and struck (Courier: 7.2 points per character).
+                var x = 50.0
+                for (piece, part) in text.components(separatedBy: "~~").enumerated() {
+                    if piece % 2 == 1 { bands += "\(x) \(baseline + 3) \(Double(part.count) * 7.2) 0.75 re f\n" }
+                    x += Double(part.count) * 7.2
+                }
+                let escaped = text.replacingOccurrences(of: "~~", with: "").replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "(", with: "\\(").replacingOccurrences(of: ")", with: "\\)")
                 content += "(\(escaped)) Tj T*\n"
             }
-            content += "ET"
+            content += "ET\n" + bands
             streams.append(content.data(using: .windowsCP1252)!)
         }
         var body = Data("%PDF-1.4\n".utf8)
