@@ -113,20 +113,27 @@ public struct EvidenceSelector: Sendable {
         }
         // "meu pai tem 72 anos": the device for condutores "com idade igual ou superior a 70 anos".
         let age = StatedAge.stated(in: question)
+        // The question's own words (not the vocabulary's) that do not ask for a figure.
+        let own = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
+        func isRow(_ i: Int) -> Bool { sources[candidates[i].source].isTableRow(candidates[i].text) }
+        func subjectShare(_ i: Int) -> Double { Self.subjectShare(own: own, row: candidates[i].text, candidates: termSets) }
+        // A table's row about what was asked that states it ("quantos pontos…": its "Pontos: 5").
+        let answeringRecord = candidates.indices.map { i in
+            isRow(i) && subjectShare(i) > 0.5 && (states[i] || Self.namesColumn(own: own, row: candidates[i].text))
+        }
+        // Among prose it gains: an article states the rule for a kind of infraction, the row the
+        // figure for the one asked about. Among rows alone their order stands.
+        let rowsAmongProse = candidates.indices.contains(where: isRow) && !candidates.indices.allSatisfy(isRow)
         let scores = candidates.indices.map { i in
             Self.denseWeight * Double(dense[i]) + Self.keywordWeight * keyword[i] + (states[i] ? Self.figureWeight : 0)
                 + (age.map { StatedAge.holds(in: candidates[i].text, for: $0) } == true ? Self.ageWeight : 0)
+                + (answeringRecord[i] && rowsAmongProse ? Self.recordWeight : 0)
                 - Self.sourceRankPenalty * Double(candidates[i].source)
         }
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         let chosen = Self.choose(order: order, keys: keys, units: byUnit, count: maxUnits)
         let best = order[0]
-        // The question's own words (not the vocabulary's) that do not ask for a figure.
-        let own = Set(KeywordText.terms(of: question)).subtracting(AskedFigure.figureTerms)
-        func isRow(_ i: Int) -> Bool { sources[candidates[i].source].isTableRow(candidates[i].text) }
-        func subjectShare(_ i: Int) -> Double { Self.subjectShare(own: own, row: candidates[i].text, candidates: termSets) }
-        let recordAnswers = isRow(best) && subjectShare(best) > 0.5
-            && (states[best] || Self.namesColumn(own: own, row: candidates[best].text))
+        let recordAnswers = answeringRecord[best]
         // A record about what was asked is quoted with the other records about it — holding at
         // least half of what it names ("manuseando telefone celular" beside "utilizando-se de
         // telefone celular") — not beside rows that only resemble it ("usar o cinto" beside "usar
@@ -173,6 +180,7 @@ public struct EvidenceSelector: Sendable {
     static let keywordWeight = 1.0
     static let figureWeight = 0.3
     static let ageWeight = 0.3
+    static let recordWeight = 0.4
     static let sourceRankPenalty = 0.15
 
     /// The first `embeddedWords` words of `text`.

@@ -151,13 +151,14 @@ public actor Retriever {
             try await store.chunks(ids: Array(Set(ranking + calibratedRanking + (holdsSpreadsheet ? Array(fused.keys) : [])))).map { ($0.id, $0) },
             uniquingKeysWith: { first, _ in first })
         var best = Array(Self.withoutCopies(ranking, chunks: chunks).prefix(wanted))
-        let calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
+        var calibratedIDs = Array(Self.withoutCopies(calibratedRanking, chunks: chunks).prefix(reach))
         if figure != nil || age != nil { best = Self.raising(figure, age: age, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
-        if holdsSpreadsheet, !best.prefix(reach).contains(where: { chunks[$0].map(Self.isRecord) == true }),
-           let record = Self.record(
-               for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
-            best.removeAll { $0 == record }
-            best.insert(record, at: min(Self.recordPlace, best.count))
+        // A spreadsheet's row about what was asked, when neither ranking holds a row: the row is what
+        // answers, whichever side ranked the articles around it.
+        if holdsSpreadsheet, let record = Self.record(
+            for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
+            Self.place(record, in: &best, reach: reach, chunks: chunks)
+            Self.place(record, in: &calibratedIDs, reach: reach, chunks: chunks)
         }
         let rankedIDs = Array(best.prefix(reach))
         let ordinals = chunks.mapValues(\.ordinal)
@@ -189,6 +190,13 @@ public actor Retriever {
             return EvidenceSelector.namesColumn(own: own, row: chunk.text)
                 && EvidenceSelector.subjectShare(own: own, row: chunk.text, candidates: termSets) > 0.5
         }
+    }
+
+    /// `ids` with `record` at `recordPlace` when none of the first `reach` is a spreadsheet's row.
+    static func place(_ record: Int64, in ids: inout [Int64], reach: Int, chunks: [Int64: IndexedChunk]) {
+        guard !ids.prefix(reach).contains(where: { chunks[$0].map(isRecord) == true }) else { return }
+        ids.removeAll { $0 == record }
+        ids.insert(record, at: min(recordPlace, ids.count))
     }
 
     /// Whether `chunk` is one row of a spreadsheet.

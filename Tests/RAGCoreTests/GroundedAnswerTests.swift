@@ -286,6 +286,23 @@ struct GroundedAnswerTests {
         #expect(try await !strength("Qual a multa por não usar cinto?", [prose]).recordAnswers)
     }
 
+    @Test("among a statute's devices on points, the table's row about the infraction asked about is the evidence")
+    func recordAmongProse() async throws {
+        let points = RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: "Art. 261 › § 3º – § 5º", text: """
+            § 3º A imposição da penalidade de suspensão do direito de dirigir elimina a quantidade de pontos computados, prevista no inciso I do caput ou no § 5º deste artigo, para fins de contagem subsequente.
+            § 5º No caso do condutor que exerce atividade remunerada ao veículo, a penalidade de suspensão do direito de dirigir será imposta quando o infrator atingir o limite de pontos previsto na alínea c do inciso I do caput deste artigo.
+            """, similarity: 0.85, chunkIDs: [1])
+        let belt = RetrievedSource(documentPath: "renainf.csv", documentTitle: "TABELA DE CÓDIGOS DE INFRAÇÕES - RENAINF", location: "",
+            text: "Código da Infração: 5185; Desdobramento: 1; Descrição da Infração: Deixar o condutor de usar o cinto segurança e Deixar o passageiro de usar o cinto segurança; Amparo Legal (CTB): art. 167; Infrator: Condutor; Gravidade: Grave; Pontos: 5; Órgão Competente: ESTAD/MUNIC/RODOV.",
+            similarity: 0.84, chunkIDs: [2])
+        let question = "quantos pontos eu perco se for pego sem cinto?"
+        let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
+        let evidence = try await EvidenceSelector(embedding: RAGModels.embedding).select(question: question, query: query, sources: [points, belt])
+        // The row is the best unit (quoted in reading order, after the article's).
+        #expect(evidence.strength.recordAnswers, "\(evidence.units.map(\.citation))")
+        #expect(evidence.units.contains { $0.text == belt.text })
+    }
+
     @Test("the openings read before a passage that starts inside an article are its items' parents, not evidence of their own: a caput's list is quoted from the passage that holds it")
     func openingsAreNotEvidence() async throws {
         let caput = "Art. 259. A cada infração cometida são computados os seguintes números de pontos:"
