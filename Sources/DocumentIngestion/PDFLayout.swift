@@ -101,20 +101,46 @@ enum PDFLayout {
     /// as wide: filled rectangles (how browsers draw text decorations) and straight horizontal
     /// strokes. Glyph outlines, clip paths and anything transformed are not bands.
     static func strikeBands(inSVG svg: Data, thickness: Double = 2) -> [[Box]] {
-        var bytes = [UInt8](svg)
-        for (open, close) in [("<defs", "</defs>"), ("<symbol", "</symbol>"), ("<clipPath", "</clipPath>"), ("<mask", "</mask>"), ("<pattern", "</pattern>")] {
-            blank(from: Array(open.utf8), to: Array(close.utf8), in: &bytes)
-        }
-        let pageMarker = Array("<page>".utf8)
-        var starts = occurrences(of: pageMarker, in: bytes)
-        if starts.isEmpty { starts = [0] }
-        return starts.indices.map { index in
-            let end = index + 1 < starts.count ? starts[index + 1] : bytes.count
-            return occurrences(of: Array("<path ".utf8), in: bytes, from: starts[index], to: end).compactMap { start in
-                let tagEnd = bytes[start..<end].firstIndex(of: UInt8(ascii: ">")) ?? end
-                return band(in: String(decoding: bytes[start..<tagEnd], as: UTF8.self), thickness: thickness)
+        // One pass from "<" to "<": definitions are skipped whole, "<page>" starts a page (a
+        // single page has none), each "<path " is read up to its ">".
+        let skipped = ["defs", "symbol", "clipPath", "mask", "pattern"].map { (open: Array($0.utf8), close: Array("</\($0)>".utf8)) }
+        let page = Array("page>".utf8), path = Array("path ".utf8)
+        var pages: [[Box]] = [[]]
+        var sawPage = false
+        svg.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
+            func starts(_ word: [UInt8], at index: Int) -> Bool {
+                index + word.count <= count && word.indices.allSatisfy { buffer[index + $0] == word[$0] }
+            }
+            /// The index of `byte` at or after `index`, else `count`.
+            func next(_ byte: UInt8, from index: Int) -> Int {
+                guard index < count, let found = memchr(base + index, Int32(byte), count - index) else { return count }
+                return base.distance(to: UnsafeRawPointer(found))
+            }
+            func next(_ word: [UInt8], from index: Int) -> Int {
+                var found = next(word[0], from: index)
+                while found < count && !starts(word, at: found) { found = next(word[0], from: found + 1) }
+                return found
+            }
+            var index = next(UInt8(ascii: "<"), from: 0)
+            while index < count {
+                let name = index + 1
+                if let skip = skipped.first(where: { starts($0.open, at: name) && name + $0.open.count < count && [UInt8(ascii: ">"), UInt8(ascii: " ")].contains(buffer[name + $0.open.count]) }) {
+                    index = next(UInt8(ascii: "<"), from: next(skip.close, from: name) + skip.close.count)
+                    continue
+                }
+                let tagEnd = next(UInt8(ascii: ">"), from: name)
+                if starts(page, at: name) {
+                    if sawPage { pages.append([]) }
+                    sawPage = true
+                } else if starts(path, at: name), let band = band(in: String(decoding: UnsafeRawBufferPointer(rebasing: buffer[index..<tagEnd]), as: UTF8.self), thickness: thickness) {
+                    pages[pages.count - 1].append(band)
+                }
+                index = next(UInt8(ascii: "<"), from: tagEnd)
             }
         }
+        return pages
     }
 
     /// The band a path draws, when it is a thin horizontal one made only of straight segments.
@@ -142,37 +168,5 @@ enum PDFLayout {
         let width = tag.range(of: "stroke-width:").flatMap { Double(tag[$0.upperBound...].prefix { $0.isNumber || $0 == "." }) } ?? 1
         guard width <= thickness, !tag.contains("stroke:none") else { return nil }
         return Box(xMin: xMin, yMin: yMin - width / 2, xMax: xMax, yMax: yMax + width / 2)
-    }
-
-    private static func occurrences(of needle: [UInt8], in bytes: [UInt8], from: Int = 0, to: Int? = nil) -> [Int] {
-        var found: [Int] = []
-        var index = from
-        while let next = firstOccurrence(of: needle, in: bytes, from: index, to: to) {
-            found.append(next)
-            index = next + needle.count
-        }
-        return found
-    }
-
-    private static func firstOccurrence(of needle: [UInt8], in bytes: [UInt8], from: Int, to: Int? = nil) -> Int? {
-        let end = (to ?? bytes.count) - needle.count
-        guard let first = needle.first, from <= end else { return nil }
-        var index = from
-        while index <= end {
-            if bytes[index] == first && bytes[index..<index + needle.count].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
-    }
-
-    /// Overwrites with spaces every element from `open` to its `close` (not nested).
-    private static func blank(from open: [UInt8], to close: [UInt8], in bytes: inout [UInt8]) {
-        for start in occurrences(of: open, in: bytes) {
-            guard bytes[start] == UInt8(ascii: "<") else { continue }  // inside an element already blanked
-            let after = start + open.count
-            guard after < bytes.count, [UInt8(ascii: ">"), UInt8(ascii: " ")].contains(bytes[after]) else { continue }
-            let stop = firstOccurrence(of: close, in: bytes, from: after).map { $0 + close.count } ?? bytes.count
-            for index in start..<stop { bytes[index] = UInt8(ascii: " ") }
-        }
     }
 }
