@@ -174,8 +174,9 @@ public actor Retriever {
     }
 
     /// Where a spreadsheet's row about what was asked goes among the ranked chunks when none was
-    /// ranked (`record(for:among:chunks:termSets:)`): second, after the passage retrieval found best.
-    static let recordPlace = 1
+    /// ranked (`record(for:among:chunks:termSets:)`): first — the question names one of the table's
+    /// columns and the row holds most of what it is about.
+    static let recordPlace = 0
 
     /// The best-ranked of `candidates` (every chunk any side found) that is a spreadsheet's row about
     /// what `question` asks and states it — its values hold most of the question's words, weighed

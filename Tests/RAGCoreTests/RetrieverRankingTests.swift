@@ -86,11 +86,11 @@ struct RetrieverRankingTests {
         #expect(Retriever.record(for: "o que acontece se eu dirigir sem cinto?", among: [1, 2, 3, 4, 5], chunks: byID, termSets: termSets) == nil)
         #expect(Retriever.record(for: "quantos pontos dá usar o celular?", among: [1, 2, 3, 4, 5], chunks: byID, termSets: termSets) == nil)
         #expect(Retriever.isRecord(chunks[1]) && !Retriever.isRecord(chunks[0]))
-        // The row goes second in a ranking without one (both the ranking quoted and the one refusal
+        // The row goes first in a ranking without one (both the ranking quoted and the one refusal
         // was calibrated on), and nowhere in a ranking that holds a row already.
         var articles: [Int64] = [1, 4, 5]
         Retriever.place(3, in: &articles, reach: 3, chunks: byID)
-        #expect(articles == [1, 3, 4, 5])
+        #expect(articles == [3, 1, 4, 5])
         var withRow: [Int64] = [1, 2, 4]
         Retriever.place(3, in: &withRow, reach: 3, chunks: byID)
         #expect(withRow == [1, 2, 4])
