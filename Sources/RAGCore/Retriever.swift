@@ -155,8 +155,9 @@ public actor Retriever {
         if figure != nil || age != nil { best = Self.raising(figure, age: age, in: best, scores: fused, texts: chunks.mapValues(\.text)) }
         // A spreadsheet's row about what was asked, when neither ranking holds a row: the row is what
         // answers, whichever side ranked the articles around it.
-        if holdsSpreadsheet, let record = Self.record(
-            for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
+        if holdsSpreadsheet, !Self.holdsRecord(best, reach: reach, chunks: chunks) || !Self.holdsRecord(calibratedIDs, reach: reach, chunks: chunks),
+           let record = Self.record(
+               for: question, among: ranked(fused, count: fused.count), chunks: chunks, termSets: gramCandidates.map { terms[$0] ?? [] }) {
             Self.place(record, in: &best, reach: reach, chunks: chunks)
             Self.place(record, in: &calibratedIDs, reach: reach, chunks: chunks)
         }
@@ -195,9 +196,14 @@ public actor Retriever {
 
     /// `ids` with `record` at `recordPlace` when none of the first `reach` is a spreadsheet's row.
     static func place(_ record: Int64, in ids: inout [Int64], reach: Int, chunks: [Int64: IndexedChunk]) {
-        guard !ids.prefix(reach).contains(where: { chunks[$0].map(isRecord) == true }) else { return }
+        guard !holdsRecord(ids, reach: reach, chunks: chunks) else { return }
         ids.removeAll { $0 == record }
         ids.insert(record, at: min(recordPlace, ids.count))
+    }
+
+    /// Whether one of the first `reach` of `ids` is a spreadsheet's row.
+    static func holdsRecord(_ ids: [Int64], reach: Int, chunks: [Int64: IndexedChunk]) -> Bool {
+        ids.prefix(reach).contains { chunks[$0].map(isRecord) == true }
     }
 
     /// Whether `chunk` is one row of a spreadsheet.

@@ -211,13 +211,15 @@ struct GroundedAnswerTests {
         #expect(EvidenceSelector.choose(order: [3, 0, 1, 2], keys: keys, units: units, count: 3) == [3, 0])
     }
 
+    /// A passage of the CTB, as retrieval returns it.
+    static func ctbSource(_ location: String, _ text: String) -> RetrievedSource {
+        RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: location, text: text, similarity: 0.9, chunkIDs: [1])
+    }
+
     @Test("the unit whose age condition holds for the age the question states is chosen over a close one for another age")
     func statedAgeChoosesItsDevice() async throws {
-        func source(_ location: String, _ text: String) -> RetrievedSource {
-            RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: location, text: text, similarity: 0.9, chunkIDs: [1])
-        }
-        let younger = source("Art. 148-A", "Art. 148-A. Os condutores com idade inferior a 70 (setenta) anos renovarão o exame a cada 5 (cinco) anos.")
-        let older = source("Art. 147", "Art. 147. Os condutores com idade igual ou superior a 70 (setenta) anos renovarão o exame a cada 3 (três) anos.")
+        let younger = Self.ctbSource("Art. 148-A", "Art. 148-A. Os condutores com idade inferior a 70 (setenta) anos renovarão o exame a cada 5 (cinco) anos.")
+        let older = Self.ctbSource("Art. 147", "Art. 147. Os condutores com idade igual ou superior a 70 (setenta) anos renovarão o exame a cada 3 (três) anos.")
         let selector = EvidenceSelector(embedding: RAGModels.embedding, maxUnits: 1)
         func chosen(_ question: String) async throws -> [String] {
             let query = try await RAGModels.embedding.embed([question], kind: .query)[0]
@@ -230,12 +232,9 @@ struct GroundedAnswerTests {
 
     @Test("a second selection for the same question embeds only the units the first did not")
     func selectionsShareUnitVectors() async throws {
-        func source(_ location: String, _ text: String) -> RetrievedSource {
-            RetrievedSource(documentPath: "ctb.htm", documentTitle: "Lei nº 9.503/1997", location: location, text: text, similarity: 0.9, chunkIDs: [1])
-        }
-        let renewal = source("Art. 147", "Art. 147. O exame de aptidão física e mental será preliminar e renovável a cada cinco anos.")
-        let points = source("Art. 261", "Art. 261. A penalidade de suspensão do direito de dirigir será imposta quando o infrator atingir 20 pontos.")
-        let school = source("Art. 156", "Art. 156. O CONTRAN regulamentará o credenciamento para prestação de serviço pelas autoescolas.")
+        let renewal = Self.ctbSource("Art. 147", "Art. 147. O exame de aptidão física e mental será preliminar e renovável a cada cinco anos.")
+        let points = Self.ctbSource("Art. 261", "Art. 261. A penalidade de suspensão do direito de dirigir será imposta quando o infrator atingir 20 pontos.")
+        let school = Self.ctbSource("Art. 156", "Art. 156. O CONTRAN regulamentará o credenciamento para prestação de serviço pelas autoescolas.")
         let counting = CountingEmbedding()
         let selector = EvidenceSelector(embedding: counting)
         let question = "de quanto em quanto tempo renovo o exame?"
